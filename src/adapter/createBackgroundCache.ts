@@ -1,0 +1,175 @@
+import { createActor } from 'xstate';
+import type { Actor } from 'xstate';
+import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
+import type { BackgroundCacheContext, BackgroundCacheMachine, GetEvent } from '../machine/backgroundCacheMachine.js';
+import { flightStartedBy } from '../machine/fetchActor.js';
+import type { FetchFn, Flight } from '../machine/fetchActor.js';
+import { describe } from '../machine/timing.js';
+import { createSystemClock, withLongTimers } from './clock.js';
+import type { CacheClock } from './clock.js';
+import { validateOptions } from './options.js';
+import type { BackgroundCacheOptions } from './options.js';
+
+/** The running actor of a cache: subscribe to it, inspect it, select from it. */
+export type BackgroundCacheActor<V> = Actor<BackgroundCacheMachine<V>>;
+
+/** A stale-while-revalidate cache for one value, driven by {@link backgroundCacheMachine}. */
+export interface BackgroundCache<V> {
+  /**
+   * Returns the value: at once while it is fresh; at once while it is in its
+   * refresh window, starting one background refresh with `fetch`; otherwise
+   * after the one shared fetch in flight (started with `fetch` if there is
+   * none). `fetch` is called only when a new fetch is needed.
+   *
+   * Rejects with a `TypeError` when `fetch` is not a function, with
+   * {@link CacheStoppedError} after {@link BackgroundCache.stop | stop()}, and
+   * with the fetch's own reason when the fetch it waits on fails.
+   */
+  get(fetch: FetchFn<V>): Promise<V>;
+  /**
+   * Like {@link BackgroundCache.get | get()}, but never fetches and never
+   * waits: the value while it is fresh (younger than `ttl - refreshWindow`),
+   * else `undefined`.
+   */
+  tryGet(): V | undefined;
+  /** Stores `value` as fresh now. A fetch in flight is superseded. */
+  seed(value: V): void;
+  /** Drops the value; the next `get` fetches. A fetch in flight is superseded. */
+  invalidate(): void;
+  /**
+   * Stops the actor and clears every timer. Callers already waiting get their
+   * fetch's outcome; a fetch nobody waits on is aborted. Calling it twice is fine.
+   */
+  stop(): void;
+  /** Same as {@link BackgroundCache.stop | stop()}, for `using`. */
+  [Symbol.dispose](): void;
+  /** The running XState actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
+  readonly actor: BackgroundCacheActor<V>;
+}
+
+/** What `get()` rejects with once the cache is stopped. */
+export class CacheStoppedError extends Error {
+  constructor() {
+    super('The cache is stopped: get() cannot start or join a fetch after stop()');
+    this.name = 'CacheStoppedError';
+  }
+}
+
+// `Symbol.dispose` is missing in older browsers; the well-known registry key is
+// what polyfills use.
+const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
+  readonly actor: BackgroundCacheActor<V>;
+  readonly #clock: CacheClock;
+  // A fresh hit hands back one settled promise per stored value.
+  #served: { context: BackgroundCacheContext<V>; promise: Promise<V> } | undefined;
+
+  constructor(actor: BackgroundCacheActor<V>, clock: CacheClock) {
+    this.actor = actor;
+    this.#clock = clock;
+  }
+
+  get(fetch: FetchFn<V>): Promise<V> {
+    if (typeof fetch !== 'function') {
+      return Promise.reject(new TypeError(`Expected \`fetch\` to be a function, got ${describe(fetch)}`));
+    }
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
+    const { context } = snapshot;
+    const now = this.#clock.now();
+    // Fast paths, decided by the snapshot alone: no event.
+    if (context.storedAt !== undefined) {
+      const age = now - context.storedAt;
+      // Fresh, or the previous value while its refresh is in flight.
+      if (age < context.ttl - context.refreshWindow || (age < context.ttl && snapshot.children.fetch)) {
+        return this.#serve(context);
+      }
+    } else if (snapshot.children.fetch) {
+      return snapshot.children.fetch.getSnapshot().flight.join();
+    }
+    const event: GetEvent<V> = { type: 'get', now, fetch };
+    this.actor.send(event);
+    // An observer that re-enters the cache gets its event queued behind the one
+    // being processed; the answer is known once the actor is idle again.
+    return this.#answer(event) ?? Promise.resolve().then(() => this.#answer(event) ?? this.get(fetch));
+  }
+
+  /** What a processed `get` event means for its caller; `undefined` if not processed yet. */
+  #answer(event: GetEvent<V>): Promise<V> | undefined {
+    const snapshot = this.actor.getSnapshot();
+    const { context } = snapshot;
+    if (snapshot.status === 'active' && context.storedAt !== undefined && event.now - context.storedAt < context.ttl) {
+      return this.#serve(context);
+    }
+    const flight: Flight<V> | undefined = flightStartedBy(event) ?? snapshot.children.fetch?.getSnapshot().flight;
+    if (flight) return flight.join();
+    return snapshot.status === 'active' ? undefined : Promise.reject(new CacheStoppedError());
+  }
+
+  #serve(context: BackgroundCacheContext<V>): Promise<V> {
+    const served = this.#served;
+    if (served?.context === context) return served.promise;
+    const promise = Promise.resolve(context.value as V);
+    this.#served = { context, promise };
+    return promise;
+  }
+
+  tryGet(): V | undefined {
+    const snapshot = this.actor.getSnapshot();
+    const { context } = snapshot;
+    return snapshot.status === 'active' &&
+      context.storedAt !== undefined &&
+      this.#clock.now() - context.storedAt < context.ttl - context.refreshWindow
+      ? context.value
+      : undefined;
+  }
+
+  seed(value: V): void {
+    if (this.actor.getSnapshot().status === 'active') {
+      this.actor.send({ type: 'seed', now: this.#clock.now(), value });
+    }
+  }
+
+  invalidate(): void {
+    // Let go of the dropped value here too, not only in the chart.
+    this.#served = undefined;
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'invalidate' });
+  }
+
+  stop(): void {
+    this.actor.stop();
+    this.#served = undefined;
+  }
+
+  [disposeSymbol](): void {
+    this.stop();
+  }
+}
+
+/**
+ * Creates a stale-while-revalidate cache for one value of type `V`, whose
+ * every state lives in {@link backgroundCacheMachine}.
+ *
+ * @example
+ *   const schemaCache = createBackgroundCache<Schema>({ ttl: 60_000, refreshWindow: 10_000 });
+ *   const schema = await schemaCache.get((signal) =>
+ *     fetch('/api/schema', { signal }).then((response) => response.json()),
+ *   );
+ *
+ * @param options - Lifetime in ms (`ttl`, `refreshWindow`), and optionally a
+ *   `clock` and an `inspect` observer.
+ * @throws RangeError naming the option when `ttl` or `refreshWindow` breaks
+ *   its bounds; TypeError for a misshapen `clock` or `inspect`.
+ */
+export function createBackgroundCache<V>(options: BackgroundCacheOptions): BackgroundCache<V> {
+  validateOptions(options);
+  const clock = withLongTimers(options.clock ?? createSystemClock());
+  const actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
+    input: { ttl: options.ttl, refreshWindow: options.refreshWindow },
+    clock,
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+  });
+  actor.start();
+  return new BackgroundCacheAdapter(actor, clock);
+}

@@ -1,4 +1,4 @@
-import type { ActorLogic, AnyActorSystem } from 'xstate';
+import type { ActorLogic } from 'xstate';
 
 /**
  * The user's fetch: called once per flight with a signal that aborts when its
@@ -134,12 +134,6 @@ const flightsByRequest = new WeakMap<object, Flight<unknown>>();
 export const flightStartedBy = <V>(request: FetchRequest<V>): Flight<V> | undefined =>
   flightsByRequest.get(request) as Flight<V> | undefined;
 
-/** The clock time of the actor system, when its clock can tell it. */
-function clockNow(system: AnyActorSystem, fallback: number): number {
-  const clock = system._clock as { now?: () => number };
-  return typeof clock.now === 'function' ? clock.now() : fallback;
-}
-
 /**
  * Actor logic for the chart's `fetchValue` actor: runs one {@link Flight},
  * finishes with {@link FetchSuccess} or fails with {@link FetchFailure}, both
@@ -154,8 +148,12 @@ export const fetchValueLogic: FetchValueLogic<unknown> = {
   },
   start: (snapshot, { self, system }) => {
     if (snapshot.status !== 'active') return;
+    // The clock that drives the chart's timers stamps the outcome. XState's
+    // default clock has no now(); then the time of the get stands in, which
+    // can only make the value older, never younger.
+    const clock = system._clock as { now?: () => number };
     snapshot.flight.run(snapshot.request.fetch, (ok, result) => {
-      const fetchedAt = clockNow(system, snapshot.request.now);
+      const fetchedAt = typeof clock.now === 'function' ? clock.now() : snapshot.request.now;
       self.send(
         ok ? { type: 'fetch.resolve', value: result, fetchedAt } : { type: 'fetch.reject', reason: result, fetchedAt },
       );

@@ -1,0 +1,133 @@
+import type { CacheClock } from '../src/index.js';
+
+/** A promise with its settle functions outside (p-defer style). */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function defer<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * A fetch the test settles itself, counting its calls and keeping the signal
+ * of each call.
+ */
+export interface ControlledFetch<T> {
+  (signal: AbortSignal): Promise<T>;
+  readonly calls: number;
+  readonly signals: AbortSignal[];
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+export function controlledFetch<T>(): ControlledFetch<T> {
+  const pending: Deferred<T>[] = [];
+  const signals: AbortSignal[] = [];
+  const fn = (signal: AbortSignal): Promise<T> => {
+    const d = defer<T>();
+    pending.push(d);
+    signals.push(signal);
+    return d.promise;
+  };
+  return Object.assign(fn, {
+    get calls() {
+      return signals.length;
+    },
+    signals,
+    resolve(value: T) {
+      const d = pending.shift();
+      if (!d) throw new Error('no fetch in flight');
+      d.resolve(value);
+    },
+    reject(reason: unknown) {
+      const d = pending.shift();
+      if (!d) throw new Error('no fetch in flight');
+      d.reject(reason);
+    },
+  });
+}
+
+/** A fetch that resolves at once with `value`, counting its calls. */
+export function countingFetch<T>(value: T): ((signal: AbortSignal) => Promise<T>) & { readonly calls: number } {
+  let calls = 0;
+  const fn = async (): Promise<T> => {
+    calls++;
+    return value;
+  };
+  return Object.defineProperty(fn, 'calls', { get: () => calls }) as typeof fn & { readonly calls: number };
+}
+
+/**
+ * A test clock whose time can move with or without firing its timers, to
+ * play a late timer (a background tab, a sleeping laptop, a stalled loop).
+ */
+export class ManualClock implements CacheClock {
+  #now = 0;
+  #nextId = 1;
+  readonly #timers = new Map<number, { at: number; fn: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): number {
+    const id = this.#nextId++;
+    this.#timers.set(id, { at: this.#now + ms, fn });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  /** Delays of the timers now pending, in ms from now. */
+  get pendingDelays(): number[] {
+    return [...this.#timers.values()].map((t) => t.at - this.#now).sort((a, b) => a - b);
+  }
+
+  /** Moves time forward without firing any timer: every timer is now late. */
+  skip(ms: number): void {
+    this.#now += ms;
+  }
+
+  /** Moves time forward, firing due timers in order at their own times. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const entry of this.#timers) if (entry[1].at <= end && (!next || entry[1].at < next[1].at)) next = entry;
+      if (!next) break;
+      this.#timers.delete(next[0]);
+      this.#now = Math.max(this.#now, next[1].at);
+      next[1].fn();
+    }
+    this.#now = end;
+  }
+
+  /** Fires every timer that is due now (a late timer finally running). */
+  fireDue(): void {
+    this.advance(0);
+  }
+}
+
+/** Lets pending promise callbacks run. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** The chart state as a string: 'empty', 'current.fresh', ... */
+export function stateOf(actor: { getSnapshot(): { value: unknown } }): string {
+  const value = actor.getSnapshot().value;
+  if (typeof value === 'string') return value;
+  const [parent, child] = Object.entries(value as Record<string, string>)[0]!;
+  return `${parent}.${child}`;
+}

@@ -38,22 +38,18 @@ export function controlledFetch<T>(): ControlledFetch<T> {
     signals.push(signal);
     return d.promise;
   };
-  return Object.assign(fn, {
-    get calls() {
-      return signals.length;
-    },
-    signals,
-    resolve(value: T) {
-      const d = pending.shift();
-      if (!d) throw new Error('no fetch in flight');
-      d.resolve(value);
-    },
-    reject(reason: unknown) {
-      const d = pending.shift();
-      if (!d) throw new Error('no fetch in flight');
-      d.reject(reason);
-    },
-  });
+  const settle = (): Deferred<T> => {
+    const d = pending.shift();
+    if (!d) throw new Error('no fetch in flight');
+    return d;
+  };
+  // defineProperty keeps `calls` live (Object.assign would copy its value once).
+  return Object.defineProperties(fn, {
+    calls: { get: () => signals.length },
+    signals: { value: signals },
+    resolve: { value: (value: T) => settle().resolve(value) },
+    reject: { value: (reason: unknown) => settle().reject(reason) },
+  }) as ControlledFetch<T>;
 }
 
 /** A fetch that resolves at once with `value`, counting its calls. */

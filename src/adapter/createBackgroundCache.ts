@@ -78,30 +78,33 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     const { context } = snapshot;
     const now = this.#clock.now();
-    // Fast paths, decided by the snapshot alone: no event.
+    // A value younger than ttl is the caller's answer whatever the chart does
+    // with the get (SPEC: fresh, in the window, or the previous during a refresh).
+    let servable = false;
     if (context.storedAt !== undefined) {
       const age = now - context.storedAt;
-      // Fresh, or the previous value while its refresh is in flight.
+      // Fast paths, decided by the snapshot alone: no event for a fresh value
+      // or for the previous one while its refresh is in flight.
       if (age < context.ttl - context.refreshWindow || (age < context.ttl && snapshot.children.fetch)) {
         return this.#serve(context);
       }
+      servable = age < context.ttl;
     } else if (snapshot.children.fetch) {
       return snapshot.children.fetch.getSnapshot().flight.join();
     }
     const event: GetEvent<V> = { type: 'get', now, fetch };
     this.actor.send(event);
-    // An observer that re-enters the cache gets its event queued behind the one
-    // being processed; the answer is known once the actor is idle again.
-    return this.#answer(event) ?? Promise.resolve().then(() => this.#answer(event) ?? this.get(fetch));
+    if (servable) return this.#serve(context);
+    // The caller waits on the fetch its get started, or the one it joined. An
+    // observer or fetch that re-enters the cache may supersede that fetch in
+    // the same turn (the caller still waits on it), or have this event queued
+    // behind the one being processed (answered once the actor is idle).
+    return this.#join(event) ?? Promise.resolve().then(() => this.#join(event) ?? this.get(fetch));
   }
 
-  /** What a processed `get` event means for its caller; `undefined` if not processed yet. */
-  #answer(event: GetEvent<V>): Promise<V> | undefined {
+  /** The flight a processed `get` event leaves its caller waiting on. */
+  #join(event: GetEvent<V>): Promise<V> | undefined {
     const snapshot = this.actor.getSnapshot();
-    const { context } = snapshot;
-    if (snapshot.status === 'active' && context.storedAt !== undefined && event.now - context.storedAt < context.ttl) {
-      return this.#serve(context);
-    }
     const flight: Flight<V> | undefined = flightStartedBy(event) ?? snapshot.children.fetch?.getSnapshot().flight;
     if (flight) return flight.join();
     return snapshot.status === 'active' ? undefined : Promise.reject(new CacheStoppedError());

@@ -50,23 +50,17 @@ type FetchDoneEvent<V> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID>;
 type FetchErrorEvent = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID>;
 
 /**
- * The clock time an event happened at. Callers' events and fetch outcomes
- * carry it; the one delayed event that enters a timed state (fresh to stale)
- * happens at the refresh boundary. Time travels on events rather than through
- * a clock in the guards so that path generation can drive it too.
+ * The clock time an event happened at. Every event that enters a timed state
+ * carries it: callers' events as `now`, fetch outcomes as `fetchedAt`. (The
+ * expiry timer lives on `current`, so the delayed fresh-to-stale step, whose
+ * time could only be guessed when it fires late, enters no timed state.)
+ * Time travels on events rather than through a clock in the guards so that
+ * path generation can drive it too.
  */
-function eventTime(context: BackgroundCacheContext<unknown>, event: { type: string }): number {
-  switch (event.type) {
-    case 'get':
-    case 'seed':
-      return (event as GetEvent | SeedEvent).now;
-    case `xstate.done.actor.${FETCH_ACTOR_ID}`:
-      return (event as FetchDoneEvent<unknown>).output.fetchedAt;
-    case `xstate.error.actor.${FETCH_ACTOR_ID}`:
-      return (event as FetchErrorEvent).error.fetchedAt;
-    default:
-      return (context.storedAt ?? 0) + context.ttl - context.refreshWindow;
-  }
+function eventTime(event: { type: string }): number {
+  if (event.type === 'get' || event.type === 'seed') return (event as GetEvent | SeedEvent).now;
+  if (event.type === `xstate.done.actor.${FETCH_ACTOR_ID}`) return (event as FetchDoneEvent<unknown>).output.fetchedAt;
+  return (event as FetchErrorEvent).error.fetchedAt;
 }
 
 /** Milliseconds from `now` until the stored value's age reaches `age`. */
@@ -101,10 +95,9 @@ const defineBackgroundCacheMachine = <V>() =>
     },
     delays: {
       /** Until the value's age reaches `ttl - refreshWindow`. */
-      refreshAfter: ({ context, event }) =>
-        untilAge(context, context.ttl - context.refreshWindow, eventTime(context, event)),
+      refreshAfter: ({ context, event }) => untilAge(context, context.ttl - context.refreshWindow, eventTime(event)),
       /** Until the value's age reaches `ttl`. */
-      expireAfter: ({ context, event }) => untilAge(context, context.ttl, eventTime(context, event)),
+      expireAfter: ({ context, event }) => untilAge(context, context.ttl, eventTime(event)),
     },
     actions: {
       storeFetchedValue: assign(({ event }) => {
@@ -138,6 +131,9 @@ const defineBackgroundCacheMachine = <V>() =>
       },
       current: {
         initial: 'fresh',
+        // On `current`, not `stale`: armed when the value is stored or restored,
+        // it still fires at the value's ttl when the fresh-to-stale timer is late.
+        after: { expireAfter: { target: 'empty', actions: 'dropValue' } },
         states: {
           fresh: {
             after: { refreshAfter: { target: 'stale' } },
@@ -150,7 +146,6 @@ const defineBackgroundCacheMachine = <V>() =>
             },
           },
           stale: {
-            after: { expireAfter: { target: '#backgroundCache.empty', actions: 'dropValue' } },
             on: {
               get: [
                 { guard: 'isExpired', target: '#backgroundCache.refreshing.withoutPrevious', actions: 'dropValue' },

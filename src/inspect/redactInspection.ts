@@ -1,0 +1,100 @@
+import { toObserver } from 'xstate';
+import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
+
+/**
+ * What inspection shows in place of a secret: a cached value (`'value'`) or
+ * the reason a fetch failed (`'reason'`), which may quote a token or a
+ * user's data as well. Return the secret itself to show it.
+ */
+export type InspectionMask = (secret: unknown, kind: 'value' | 'reason') => unknown;
+
+/** The default {@link InspectionMask}: every secret becomes `'[redacted]'`. */
+export const redactAll: InspectionMask = () => '[redacted]';
+
+type Fields = Record<string, unknown>;
+
+/**
+ * Wraps an XState inspection observer so that it never sees the cache's
+ * value or a fetch's failure reason: they are replaced by what `mask`
+ * returns wherever they travel (`seed`, `xstate.done.actor.fetch` and
+ * `xstate.error.actor.fetch` events, the fetch actor's private events and
+ * snapshots, the chart's `context`). The fetch actor's snapshot shows only
+ * `status`, `output` and `error`. `undefined` stays `undefined`, so an empty
+ * cache still looks empty. Redacting whole inspection events (not only
+ * `context`, as `sanitizeContext` of `@statelyai/inspect` does) matters: a
+ * value also rides on events and on the fetch actor's snapshot.
+ *
+ * {@link createBackgroundCache} applies it to its `inspect` option unless
+ * `redact: false` is passed.
+ *
+ * @example
+ *   const inspector = createBrowserInspector();
+ *   const actor = createActor(backgroundCacheMachine, {
+ *     input: { ttl: 30_000, refreshWindow: 5_000 },
+ *     inspect: redactInspection(inspector.inspect),
+ *   });
+ *
+ * @param inspect - The observer that receives the redacted events.
+ * @param mask - What replaces each secret. @defaultValue {@link redactAll}
+ * @returns An observer to pass as XState's `inspect` option.
+ */
+export function redactInspection(
+  inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void),
+  mask: InspectionMask = redactAll,
+): Observer<InspectionEvent> {
+  const observer = toObserver(inspect);
+  const hide = (secret: unknown, kind: 'value' | 'reason'): unknown =>
+    secret === undefined ? undefined : mask(secret, kind);
+
+  // The fetch actor's outcome, in its snapshot and in its done and error events.
+  const redactOutcome = (fields: Fields): Fields => {
+    const { output, error } = fields as { output?: Fields; error?: Fields };
+    return {
+      ...fields,
+      ...(output && { output: { ...output, value: hide(output['value'], 'value') } }),
+      ...(error && { error: { ...error, reason: hide(error['reason'], 'reason') } }),
+    };
+  };
+
+  // `seed` and `fetch.resolve` carry `value`; `fetch.reject` carries `reason`.
+  const redactEvent = (event: Fields): Fields =>
+    redactOutcome({
+      ...event,
+      ...('value' in event && { value: hide(event['value'], 'value') }),
+      ...('reason' in event && { reason: hide(event['reason'], 'reason') }),
+    });
+
+  // The chart's snapshot keeps its shape (its own toJSON included); the fetch
+  // actor's loses its flight and request and keeps the promise-actor fields.
+  const redactSnapshot = (snapshot: Fields): Fields => {
+    const { context, status, output, error } = snapshot as Fields & { context?: Fields };
+    return context
+      ? {
+          ...snapshot,
+          context: { ...context, value: hide(context['value'], 'value'), error: hide(context['error'], 'reason') },
+        }
+      : redactOutcome({ status, output, error });
+  };
+
+  // An inspector may read an actor's snapshot later (Stately's does, for
+  // `@xstate.actor`), when it holds a value.
+  const redactActor = (actorRef: AnyActorRef): AnyActorRef =>
+    new Proxy(actorRef, {
+      get: (target, key) =>
+        key === 'getSnapshot'
+          ? () => redactSnapshot(target.getSnapshot() as Fields)
+          : (Reflect.get(target, key) as unknown),
+    });
+
+  return {
+    next(inspectionEvent) {
+      const event = inspectionEvent as unknown as Fields & { actorRef: AnyActorRef; event?: Fields; snapshot?: Fields };
+      observer.next?.({
+        ...event,
+        actorRef: redactActor(event.actorRef),
+        ...(event.event && { event: redactEvent(event.event) }),
+        ...(event.snapshot && { snapshot: redactSnapshot(event.snapshot) }),
+      } as unknown as InspectionEvent);
+    },
+  };
+}

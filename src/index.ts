@@ -21,3 +21,5 @@ export type {
   SeedEvent,
 } from './machine/backgroundCacheMachine.js';
 export type { FetchFailure, FetchFn, FetchSuccess } from './machine/fetchActor.js';
+export { redactInspection, redactAll } from './inspect/redactInspection.js';
+export type { InspectionMask } from './inspect/redactInspection.js';

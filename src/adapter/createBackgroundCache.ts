@@ -5,6 +5,7 @@ import type { BackgroundCacheContext, BackgroundCacheMachine, GetEvent } from '.
 import { flightStartedBy } from '../machine/fetchActor.js';
 import type { FetchFn, Flight } from '../machine/fetchActor.js';
 import { describe } from '../machine/timing.js';
+import { redactInspection } from '../inspect/redactInspection.js';
 import { createSystemClock, withLongTimers } from './clock.js';
 import type { CacheClock } from './clock.js';
 import { validateOptions } from './options.js';
@@ -171,7 +172,12 @@ export function createBackgroundCache<V>(options: BackgroundCacheOptions): Backg
   const actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
     input: { ttl: options.ttl, refreshWindow: options.refreshWindow },
     clock,
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(options.inspect && {
+      inspect:
+        options.redact === false
+          ? options.inspect
+          : redactInspection(options.inspect, typeof options.redact === 'function' ? options.redact : undefined),
+    }),
   });
   actor.start();
   return new BackgroundCacheAdapter(actor, clock);

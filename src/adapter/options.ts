@@ -1,4 +1,5 @@
 import type { InspectionEvent, Observer } from 'xstate';
+import type { InspectionMask } from '../inspect/redactInspection.js';
 import { assertCacheTimes, describe } from '../machine/timing.js';
 import type { CacheClock } from './clock.js';
 
@@ -27,9 +28,19 @@ export interface BackgroundCacheOptions {
   /**
    * An XState inspection observer for the cache's actor (for example
    * `createBrowserInspector().inspect` from `@statelyai/inspect`). It sees
-   * every event and snapshot, values included.
+   * every event and snapshot, with the cached value and failure reasons
+   * hidden as {@link BackgroundCacheOptions.redact | redact} says.
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * What {@link BackgroundCacheOptions.inspect | inspect} sees of the cached
+   * value and of a failed fetch's reason: `true` hides both as `'[redacted]'`,
+   * a function chooses what replaces each one ({@link redactInspection}), and
+   * `false` shows them as they are.
+   *
+   * @defaultValue `true`
+   */
+  redact?: boolean | InspectionMask;
 }
 
 /**
@@ -43,7 +54,7 @@ export function validateOptions(options: unknown): asserts options is Background
       `Expected options to be an object with \`ttl\` and \`refreshWindow\`, got ${describe(options)}`,
     );
   }
-  const { ttl, refreshWindow, clock, inspect } = options as Record<string, unknown>;
+  const { ttl, refreshWindow, clock, inspect, redact } = options as Record<string, unknown>;
   assertCacheTimes(ttl, refreshWindow);
   if (clock !== undefined) {
     const { now, setTimeout, clearTimeout } = (clock ?? {}) as Partial<Record<keyof CacheClock, unknown>>;
@@ -55,5 +66,8 @@ export function validateOptions(options: unknown): asserts options is Background
   }
   if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
     throw new TypeError(`Expected \`inspect\` to be a function or an observer object, got ${describe(inspect)}`);
+  }
+  if (redact !== undefined && typeof redact !== 'boolean' && typeof redact !== 'function') {
+    throw new TypeError(`Expected \`redact\` to be a boolean or a function, got ${describe(redact)}`);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { createInspector } from '@statelyai/inspect';
 import { createActor, SimulatedClock } from 'xstate';
-import type { InspectionEvent, Observer } from 'xstate';
+import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { backgroundCacheMachine, createBackgroundCache, redactAll, redactInspection } from '../src/index.js';
 import type { BackgroundCacheOptions, InspectionMask } from '../src/index.js';
@@ -94,6 +94,8 @@ function rawRecorder() {
   return { events, inspect: (event: InspectionEvent) => void events.push(event) };
 }
 
+const actorIdOf = (event: InspectionEvent) => (event.actorRef as AnyActorRef).id;
+
 const leaksIn = (messages: string[]) =>
   [...SECRETS, ...REASONS].filter((secret) => messages.some((message) => message.includes(secret)));
 
@@ -128,15 +130,15 @@ describe('redaction by default', () => {
     const recorder = rawRecorder();
     const states = await driveEveryPath({ inspect: recorder.inspect });
     const rootSnapshots = recorder.events.flatMap((event) =>
-      event.type === '@xstate.snapshot' && event.actorRef.id !== 'fetch' ? [event] : [],
+      event.type === '@xstate.snapshot' && actorIdOf(event) !== 'fetch' ? [event] : [],
     );
     // The initial snapshot, each one observers saw, and the one at stop.
-    expect(rootSnapshots.map((event) => JSON.stringify((event.snapshot as { value: unknown }).value))).toEqual([
-      '"empty"',
-      ...states,
-      states.at(-1),
-    ]);
-    const contexts = rootSnapshots.map((event) => (event.snapshot as { context: Record<string, unknown> }).context);
+    expect(
+      rootSnapshots.map((event) => JSON.stringify((event.snapshot as unknown as { value: unknown }).value)),
+    ).toEqual(['"empty"', ...states, states.at(-1)]);
+    const contexts = rootSnapshots.map(
+      (event) => (event.snapshot as unknown as { context: Record<string, unknown> }).context,
+    );
     // An empty cache still looks empty; a held value and a reason show as redacted.
     expect(contexts[0]).toMatchObject({ ttl: TTL, refreshWindow: WINDOW, value: undefined, storedAt: undefined });
     expect(contexts.some((context) => context['value'] === '[redacted]' && context['storedAt'] === 0)).toBe(true);
@@ -158,7 +160,7 @@ describe('redaction by default', () => {
     const recorder = rawRecorder();
     await driveEveryPath({ inspect: recorder.inspect });
     const fetchSnapshots = recorder.events.flatMap((event) =>
-      event.type === '@xstate.snapshot' && event.actorRef.id === 'fetch' ? [event.snapshot] : [],
+      event.type === '@xstate.snapshot' && actorIdOf(event) === 'fetch' ? [event.snapshot] : [],
     );
     expect(fetchSnapshots.length).toBeGreaterThan(3);
     for (const snapshot of fetchSnapshots) {

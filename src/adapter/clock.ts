@@ -6,6 +6,11 @@
 /**
  * The cache's time source and timers. XState's `SimulatedClock` satisfies it.
  * `now()` is in milliseconds and must never run backwards.
+ *
+ * @example
+ *   const clock = new SimulatedClock(); // from 'xstate'
+ *   const cache = createBackgroundCache({ ttl: 1_000, refreshWindow: 200, clock });
+ *   clock.increment(800); // the value is now in its refresh window
  */
 export interface CacheClock {
   now(): number;
@@ -15,7 +20,10 @@ export interface CacheClock {
 
 /**
  * The longest delay one timer can hold: browsers and Node fire longer ones at
- * once (guarantee 10).
+ * once, so the cache splits longer delays (guarantee 10).
+ *
+ * @example
+ *   MAX_TIMER_DELAY; // 2147483647 ms, about 24.8 days
  */
 export const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
@@ -35,6 +43,10 @@ interface Unrefable {
  * Timers are the globals, looked up at each call so that fake timers installed
  * after import still apply, and unref'd where the handle allows it, so that
  * they never hold a Node process open (guarantee 7).
+ *
+ * @example
+ *   const clock = createSystemClock();
+ *   const cache = createBackgroundCache({ ttl: 60_000, refreshWindow: 10_000, clock });
  *
  * @returns A new clock; each has its own sleep bookkeeping.
  */

@@ -48,7 +48,13 @@ export interface BackgroundCache<V> {
   readonly actor: BackgroundCacheActor<V>;
 }
 
-/** What `get()` rejects with once the cache is stopped. */
+/**
+ * What `get()` rejects with once the cache is stopped.
+ *
+ * @example
+ *   cache.stop();
+ *   await cache.get(load).catch((error) => error instanceof CacheStoppedError); // true
+ */
 export class CacheStoppedError extends Error {
   constructor() {
     super('The cache is stopped: get() cannot start or join a fetch after stop()');

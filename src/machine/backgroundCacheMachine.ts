@@ -43,7 +43,12 @@ export interface InvalidateEvent {
 /** The events a caller sends to the chart. */
 export type BackgroundCacheEvent<V = unknown> = GetEvent<V> | SeedEvent<V> | InvalidateEvent;
 
-/** The id of the invoked fetch actor, in `xstate.done.actor.fetch` and the snapshot's `children`. */
+/**
+ * The id of the invoked fetch actor, in `xstate.done.actor.fetch` and the snapshot's `children`.
+ *
+ * @example
+ *   cache.actor.getSnapshot().children[FETCH_ACTOR_ID]; // the fetch in flight, if any
+ */
 export const FETCH_ACTOR_ID = 'fetch' as const;
 
 type FetchDoneEvent<V> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID>;

@@ -23,3 +23,6 @@ export type {
 export type { FetchFailure, FetchFn, FetchSuccess } from './machine/fetchActor.js';
 export { redactInspection, redactAll } from './inspect/redactInspection.js';
 export type { InspectionMask } from './inspect/redactInspection.js';
+export { createKeyedBackgroundCache } from './keyed/createKeyedBackgroundCache.js';
+export type { KeyedBackgroundCache, KeyedBackgroundCacheActor } from './keyed/createKeyedBackgroundCache.js';
+export type { KeyedBackgroundCacheOptions } from './keyed/options.js';

@@ -1,0 +1,89 @@
+import { setup } from 'xstate';
+import type { DoneActorEvent, ErrorActorEvent } from 'xstate';
+import { FETCH_ACTOR_ID } from '../machine/backgroundCacheMachine.js';
+import type { FetchFailure, FetchSuccess } from '../machine/fetchActor.js';
+import type { KeyEntry } from './keyEntry.js';
+import { KeyTable } from './keyTable.js';
+import type { KeyedEvent, KeyFetchOutcomeEvent, KeyTableSettings, RegistryRef } from './keyTable.js';
+
+/** What the registry is started with: every key's lifetime, the bound, and the clock its actor runs on. */
+export type KeyedCacheInput = KeyTableSettings;
+
+/** The registry's extended state: the table of keys (see {@link KeyTable}). */
+export interface KeyedCacheContext<V = unknown> {
+  /**
+   * Every key's entry, each holding a snapshot of `backgroundCacheMachine`.
+   * The registry updates it in place, one event at a time; `JSON.stringify`
+   * (and so the inspector) shows each key with its state, never its value.
+   */
+  readonly entries: KeyTable<V>;
+}
+
+/** A key's fetch resolved: XState's done event of that key's fetch actor, addressed with its entry. */
+export type KeyFetchDoneEvent<V = unknown> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID> & {
+  readonly entry: KeyEntry<V>;
+};
+
+/** A key's fetch failed: XState's error event of that key's fetch actor, addressed with its entry. */
+export type KeyFetchErrorEvent<V = unknown> = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID> & {
+  readonly entry: KeyEntry<V>;
+};
+
+/** The registry's events. */
+export type KeyedCacheEvent<V = unknown> =
+  /** `get`, `seed`, `invalidate` of the single-key chart, with the `key` they address. */
+  | KeyedEvent<V>
+  | { readonly type: 'invalidateAll' }
+  /** The one timer fired: some key's delayed event is due. */
+  | { readonly type: 'deadlines.due' }
+  | KeyFetchDoneEvent<V>
+  | KeyFetchErrorEvent<V>;
+
+/**
+ * Builds the registry chart for values of type `V`; at run time there is one,
+ * {@link keyedCacheMachine}.
+ */
+const defineKeyedCacheMachine = <V>() =>
+  setup({
+    types: {
+      context: {} as KeyedCacheContext<V>,
+      events: {} as KeyedCacheEvent<V>,
+      input: {} as KeyedCacheInput,
+    },
+    actions: {
+      /** Hands a caller's event to its key's chart, creating the key for `get` and `seed`. */
+      forwardToKey: ({ context, event }) => context.entries.forward(event as KeyedEvent<V>),
+      /** Hands a key's fetch outcome to that key's chart. */
+      forwardFetchOutcome: ({ context, event }) =>
+        context.entries.forwardFetchOutcome(event as unknown as KeyFetchOutcomeEvent),
+      /** Sends `invalidate` to every key's chart. */
+      invalidateEveryKey: ({ context }) => context.entries.invalidateAll(),
+      /** Delivers every key's delayed events that are due. */
+      fireDueDeadlines: ({ context }) => context.entries.fireDueDeadlines(),
+    },
+  }).createMachine({
+    id: 'keyedBackgroundCache',
+    context: ({ input, self }) => ({ entries: new KeyTable<V>(input, self as unknown as RegistryRef) }),
+    on: {
+      get: { actions: 'forwardToKey' },
+      seed: { actions: 'forwardToKey' },
+      invalidate: { actions: 'forwardToKey' },
+      invalidateAll: { actions: 'invalidateEveryKey' },
+      'deadlines.due': { actions: 'fireDueDeadlines' },
+      'xstate.done.actor.fetch': { actions: 'forwardFetchOutcome' },
+      'xstate.error.actor.fetch': { actions: 'forwardFetchOutcome' },
+    },
+  });
+
+/** The registry chart's type for values of type `V`. */
+export type KeyedCacheMachine<V = unknown> = ReturnType<typeof defineKeyedCacheMachine<V>>;
+
+/**
+ * The registry chart of a keyed cache. It owns the keys: every event for a
+ * key goes through it, and it hands the event to that key's own
+ * `backgroundCacheMachine` snapshot (see {@link KeyTable}), so each key lives
+ * by the single-key chart exactly. Its own job is which keys exist: it
+ * creates them on `get` and `seed`, removes them when their chart is
+ * `empty`, and evicts the least recently used past `maxEntries`.
+ */
+export const keyedCacheMachine: KeyedCacheMachine = defineKeyedCacheMachine<unknown>();

@@ -1,0 +1,48 @@
+import { validateOptions } from '../adapter/options.js';
+import type { BackgroundCacheOptions } from '../adapter/options.js';
+import { describe } from '../machine/timing.js';
+
+/** Options of {@link createKeyedBackgroundCache}: every key lives by `ttl` and `refreshWindow`. */
+export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOptions {
+  /**
+   * Fetches the value of `key`: called once per flight of that key, with a
+   * signal that aborts when the result can reach no one. It may return a
+   * value, a promise, or throw.
+   */
+  fetch: (key: K, signal: AbortSignal) => V | PromiseLike<V>;
+  /**
+   * How many keys the cache holds at most: a positive integer. When a new
+   * key would pass it, the least recently used key with no fetch in flight is
+   * evicted. Keys with a fetch in flight are never evicted: while more than
+   * `maxEntries` fetches are in flight at once, the cache holds one entry per
+   * fetch and shrinks back as they settle.
+   */
+  maxEntries: number;
+  /**
+   * Renders a key as the string it is filed under, for keys that are not
+   * primitives (an object, an array). When given, it is used for every key:
+   * two keys with the same string are the same key.
+   *
+   * @defaultValue none: keys must be primitives, compared as `Map` keys
+   */
+  keyToString?: (key: K) => string;
+}
+
+/**
+ * Checks `options` as {@link validateOptions} does, plus `fetch` and
+ * `keyToString` (a `TypeError` unless a function) and `maxEntries` (a
+ * `RangeError` unless a positive integer).
+ */
+export function validateKeyedOptions(options: unknown): void {
+  validateOptions(options);
+  const { fetch, maxEntries, keyToString } = options as unknown as Record<string, unknown>;
+  if (typeof fetch !== 'function') {
+    throw new TypeError(`Expected \`fetch\` to be a function (key, signal) => value, got ${describe(fetch)}`);
+  }
+  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    throw new RangeError(`Expected \`maxEntries\` to be a positive integer, got ${describe(maxEntries)}`);
+  }
+  if (keyToString !== undefined && typeof keyToString !== 'function') {
+    throw new TypeError(`Expected \`keyToString\` to be a function (key) => string, got ${describe(keyToString)}`);
+  }
+}

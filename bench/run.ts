@@ -1,0 +1,60 @@
+/**
+ * `npm run bench`: every scenario of issue 5, side by side in one Node
+ * process, printed as a table and written to `bench/RESULTS.md`.
+ *
+ * Options: `--quick` (smaller sizes, for a look while working), `--only=a,c`
+ * (a subset of scenarios). RESULTS.md is written only by a full run.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { renderTable } from './report.js';
+import { allSubjects } from './subjects.js';
+import { FULL_SIZES, QUICK_SIZES, runScenarios } from './suite.js';
+
+function describeMachine(): string {
+  const cpu = cpus();
+  const [one, five] = loadavg();
+  return [
+    `Node ${process.version} on ${process.platform}/${process.arch}`,
+    `CPU: ${cpu[0]?.model ?? 'unknown'} (${cpu.length} cores, load average ${one?.toFixed(2)} / ${five?.toFixed(2)} at the end)`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const onlyArg = args.find((arg) => arg.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+  if (typeof globalThis.gc !== 'function') {
+    process.stderr.write('warning: run with --expose-gc (npm run bench does) for heap numbers that mean something\n');
+  }
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  const started = new Date();
+  const rows = await runScenarios(sizes, only);
+  const table = renderTable(rows, allSubjects);
+  const machine = describeMachine();
+  process.stdout.write(`\n${machine}\n\n${table}\n`);
+  if (only === undefined && !quick) {
+    // npm runs scripts from the package root.
+    writeFileSync(join(process.cwd(), 'bench', 'RESULTS.md'), resultsMarkdown(started, machine, table));
+    process.stdout.write('\nwritten to bench/RESULTS.md\n');
+  }
+}
+
+function resultsMarkdown(started: Date, machine: string, table: string): string {
+  return `# Benchmark results
+
+Written by \`npm run bench\` (${started.toISOString()}). Medians over alternating rounds; ratios are medians of
+per-round ratios of ours to the floor measured side by side. See \`bench/README.md\` for what each scenario does.
+
+${machine
+  .split('\n')
+  .map((line) => `- ${line}`)
+  .join('\n')}
+
+${table}
+`;
+}
+
+await main();

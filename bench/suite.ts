@@ -1,0 +1,114 @@
+/**
+ * The benchmark suite of issue 5: which scenarios run, at what sizes, against
+ * which targets. `run.ts` runs it and reports; the smoke test runs the
+ * scenarios at tiny sizes.
+ */
+import type { RoundSamples } from './harness.js';
+import { formatAmount, scenarioRow } from './report.js';
+import type { ScenarioRow, Target } from './report.js';
+import type { WindowSettings } from './scenarios.js';
+import {
+  churn,
+  coldSingleFlight,
+  freshHit,
+  heapPerInstance,
+  refreshCycle,
+  tryGetHit,
+  windowRead,
+} from './scenarios.js';
+import { allSubjects, floor, lruCache, ours } from './subjects.js';
+
+/** Sizes of one run. */
+export interface RunSizes {
+  microRounds: number;
+  micro: { cpuTimeMs: number; batchSamples: number };
+  windowRounds: number;
+  window: WindowSettings;
+  coldRounds: number;
+  coldCallers: number;
+  heapRounds: number;
+  heapInstances: number;
+  cycles: number;
+}
+
+export const FULL_SIZES: RunSizes = {
+  microRounds: 9,
+  micro: { cpuTimeMs: 150, batchSamples: 4096 },
+  windowRounds: 9,
+  window: { cachesPerWave: 100, waves: 10, freshForMs: 10 },
+  coldRounds: 15,
+  coldCallers: 10_000,
+  heapRounds: 3,
+  heapInstances: 10_000,
+  cycles: 1_000_000,
+};
+
+export const QUICK_SIZES: RunSizes = {
+  microRounds: 5,
+  micro: { cpuTimeMs: 60, batchSamples: 4096 },
+  windowRounds: 5,
+  window: { cachesPerWave: 100, waves: 4, freshForMs: 10 },
+  coldRounds: 7,
+  coldCallers: 10_000,
+  heapRounds: 1,
+  heapInstances: 10_000,
+  cycles: 100_000,
+};
+
+const ratio = (to: typeof floor, atMost: number): Target => ({ kind: 'ratio', to, atMost });
+
+/** Runs the chosen scenarios and returns their rows, logging progress to stderr. */
+export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | undefined): Promise<ScenarioRow[]> {
+  const rows: ScenarioRow[] = [];
+  const wanted = (id: string): boolean => only === undefined || only.has(id);
+  const add = async (
+    id: string,
+    title: string,
+    unit: ScenarioRow['unit'],
+    targets: Target[],
+    run: () => Promise<RoundSamples>,
+  ): Promise<void> => {
+    if (!wanted(id)) return;
+    process.stderr.write(`(${id}) ${title}...\n`);
+    rows.push(scenarioRow({ id, title, unit, targets }, await run(), ours, floor));
+  };
+  const { microRounds, micro, windowRounds, window } = sizes;
+  await add('a', 'fresh hit, await get(f)', 'ns/op', [ratio(floor, 1.2), ratio(lruCache, 1.3)], () =>
+    freshHit(allSubjects, microRounds, micro),
+  );
+  await add('b', 'tryGet()', 'ns/op', [ratio(floor, 1.5)], () => tryGetHit(allSubjects, microRounds, micro));
+  await add('c', 'read in the refresh window', 'ns/op', [ratio(floor, 3)], () =>
+    windowRead(allSubjects, windowRounds, window),
+  );
+  await add(
+    'd',
+    `cold single flight, ${sizes.coldCallers.toLocaleString('en-US')} callers`,
+    'ms total',
+    [ratio(floor, 2)],
+    () => coldSingleFlight(allSubjects, sizes.coldRounds, sizes.coldCallers),
+  );
+  await add('e', 'refresh cycle, stale to refreshing to fresh', 'ns/op', [ratio(floor, 5)], () =>
+    refreshCycle(allSubjects, windowRounds, window),
+  );
+  await add(
+    'f',
+    `heap per seeded instance, ${sizes.heapInstances.toLocaleString('en-US')} alive`,
+    'bytes/instance',
+    [{ kind: 'amount', limit: 6_000, inclusive: true }],
+    () => heapPerInstance(allSubjects, sizes.heapRounds, sizes.heapInstances),
+  );
+  if (wanted('g')) {
+    const title = `heap growth over ${sizes.cycles.toLocaleString('en-US')} get/invalidate/seed cycles`;
+    process.stderr.write(`(g) ${title}...\n`);
+    const samples: RoundSamples = new Map();
+    const notes: string[] = [];
+    for (const subject of [ours, floor]) {
+      const outcome = await churn(subject, sizes.cycles);
+      samples.set(subject, [outcome.heapGrowthBytes]);
+      notes.push(`${subject.name}: ${formatAmount('ns/op', outcome.nsPerCycle)} per cycle`);
+    }
+    const targets: Target[] = [{ kind: 'amount', limit: 1_000_000, inclusive: false }];
+    rows.push(scenarioRow({ id: 'g', title, unit: 'bytes growth', targets, notes }, samples, ours, floor));
+  }
+  return rows;
+}

@@ -89,8 +89,8 @@ export function assertDrivable(eventType: string, stateId: string): void {
   );
 }
 
-/** A fetch for `get` events: the model never starts actors, so it is never called. */
-const unusedFetch = (): never => {
+/** The fetch of the model's `get` events: the model never starts actors, so it must never run. */
+export const unusedFetch = (): never => {
   throw new Error('the path model never runs fetches');
 };
 
@@ -98,7 +98,8 @@ const unusedFetch = (): never => {
 export function describeTransition(transition: AnyTransitionDefinition): string {
   // The chart's guards are named in setup(), so a guard here is its name.
   const guard = transition.guard ? ` [${transition.guard as string}]` : '';
-  const targets = (transition.target ?? []).map((node) => node.id).join(', ');
+  // A transition with no target stays where it is.
+  const targets = (transition.target ?? [transition.source]).map((node) => node.id).join(', ');
   return `${transition.source.id} on ${transition.eventType}${guard} → ${targets}`;
 }
 

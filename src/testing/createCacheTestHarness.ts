@@ -270,7 +270,9 @@ export function differencesFrom<V>(
   compare('state', JSON.stringify(expected.state), JSON.stringify(actual.state));
   compare('status', expected.status, actual.status);
   compare('fetches started', String(expected.fetches), String(actual.fetches));
-  if (!Object.is(expected.tryGet, actual.tryGet)) compare('tryGet()', show(expected.tryGet), show(actual.tryGet));
+  if (!Object.is(expected.tryGet, actual.tryGet)) {
+    differences.push(`tryGet(): expected ${show(expected.tryGet)}, got ${show(actual.tryGet)}`);
+  }
   compare('callers', String(expected.callers.length), String(actual.callers.length));
   expected.callers.forEach((want, index) => {
     const got = actual.callers[index];

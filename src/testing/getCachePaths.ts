@@ -18,7 +18,8 @@ export interface CachePathsOptions {
   ttl?: number;
   /**
    * The cache's `refreshWindow`, in milliseconds. With `0` no value is ever
-   * stale, so `current.stale` cannot be covered.
+   * stale or refreshed in the background, so `current.stale` and
+   * `refreshing.withPrevious` cannot be covered.
    *
    * @defaultValue 5_000
    */

@@ -22,7 +22,7 @@ async function loadConfig(signal: AbortSignal): Promise<AppConfig> {
 }
 
 export function ConfigPanel() {
-  const { state, value, error } = useBackgroundCache(configCache, loadConfig);
+  const { state, value, error, reload } = useBackgroundCache(configCache, loadConfig);
   return (
     <section aria-busy={state.startsWith('refreshing')}>
       <p>
@@ -36,7 +36,7 @@ export function ConfigPanel() {
         <p>{error ? 'The config could not be loaded.' : 'Loading the config…'}</p>
       )}
       {value && error ? <p role="status">The last refresh failed; showing the previous config.</p> : null}
-      <button type="button" onClick={() => configCache.invalidate()}>
+      <button type="button" onClick={reload}>
         Reload
       </button>
     </section>

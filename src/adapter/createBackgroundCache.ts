@@ -62,9 +62,11 @@ export class CacheStoppedError extends Error {
   }
 }
 
-// `Symbol.dispose` is missing in older browsers; the well-known registry key is
-// what polyfills use.
-const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+/**
+ * `Symbol.dispose`, or where older browsers lack it, the well-known registry
+ * key that polyfills use. Shared with the keyed cache.
+ */
+export const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   readonly actor: BackgroundCacheActor<V>;
@@ -84,20 +86,23 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     const { context } = snapshot;
+    // Fast paths, decided by the snapshot alone: no event. With no value held,
+    // a fetch in flight is the answer whatever the time, so the clock waits.
+    if (context.storedAt === undefined && snapshot.children.fetch) {
+      return snapshot.children.fetch.getSnapshot().flight.join();
+    }
     const now = this.#clock.now();
     // A value younger than ttl is the caller's answer whatever the chart does
     // with the get (SPEC: fresh, in the window, or the previous during a refresh).
     let servable = false;
     if (context.storedAt !== undefined) {
       const age = now - context.storedAt;
-      // Fast paths, decided by the snapshot alone: no event for a fresh value
-      // or for the previous one while its refresh is in flight.
+      // No event for a fresh value or for the previous one while its refresh
+      // is in flight.
       if (age < context.ttl - context.refreshWindow || (age < context.ttl && snapshot.children.fetch)) {
         return this.#serve(context);
       }
       servable = age < context.ttl;
-    } else if (snapshot.children.fetch) {
-      return snapshot.children.fetch.getSnapshot().flight.join();
     }
     const event: GetEvent<V> = { type: 'get', now, fetch };
     this.actor.send(event);

@@ -46,23 +46,15 @@ export function redactInspection(
   const hide = (secret: unknown, kind: 'value' | 'reason'): unknown =>
     secret === undefined ? undefined : mask(secret, kind);
 
-  // The fetch actor's outcome, in its snapshot and in its done and error events.
-  const redactOutcome = (fields: Fields): Fields => {
-    const { output, error } = fields as { output?: Fields; error?: Fields };
-    return {
-      ...fields,
-      ...(output && { output: { ...output, value: hide(output['value'], 'value') } }),
-      ...(error && { error: { ...error, reason: hide(error['reason'], 'reason') } }),
-    };
+  // Events and the fetch actor's snapshot carry secrets as `value` (`seed`,
+  // `fetch.resolve`) and `reason` (`fetch.reject`), or inside the fetch's
+  // outcome: `output.value` and `error.reason`.
+  const scrub = (fields: Fields): Fields => {
+    const copy = { ...fields };
+    for (const key of ['value', 'reason'] as const) if (key in copy) copy[key] = hide(copy[key], key);
+    for (const key of ['output', 'error']) if (copy[key]) copy[key] = scrub(copy[key] as Fields);
+    return copy;
   };
-
-  // `seed` and `fetch.resolve` carry `value`; `fetch.reject` carries `reason`.
-  const redactEvent = (event: Fields): Fields =>
-    redactOutcome({
-      ...event,
-      ...('value' in event && { value: hide(event['value'], 'value') }),
-      ...('reason' in event && { reason: hide(event['reason'], 'reason') }),
-    });
 
   // The chart's snapshot keeps its shape (its own toJSON included); the fetch
   // actor's loses its flight and request and keeps the promise-actor fields.
@@ -73,7 +65,7 @@ export function redactInspection(
           ...snapshot,
           context: { ...context, value: hide(context['value'], 'value'), error: hide(context['error'], 'reason') },
         }
-      : redactOutcome({ status, output, error });
+      : scrub({ status, output, error });
   };
 
   // An inspector may read an actor's snapshot later (Stately's does, for
@@ -92,7 +84,7 @@ export function redactInspection(
       observer.next?.({
         ...event,
         actorRef: redactActor(event.actorRef),
-        ...(event.event && { event: redactEvent(event.event) }),
+        ...(event.event && { event: scrub(event.event) }),
         ...(event.snapshot && { snapshot: redactSnapshot(event.snapshot) }),
       } as unknown as InspectionEvent);
     },

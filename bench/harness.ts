@@ -34,7 +34,8 @@ export type RoundSamples = Map<BenchSubject, number[]>;
 
 /**
  * Calls `sample(subject)` for every subject in every round, rotating the
- * order each round, and collects what it returns.
+ * order each round, and collects what it returns. A first round warms the
+ * JIT up for every subject and is not kept.
  */
 export async function alternate(
   subjects: readonly BenchSubject[],
@@ -42,11 +43,12 @@ export async function alternate(
   sample: (subject: BenchSubject) => Promise<number>,
 ): Promise<RoundSamples> {
   const samples: RoundSamples = new Map(subjects.map((subject) => [subject, []]));
-  for (let round = 0; round < rounds; round++) {
+  for (let round = -1; round < rounds; round++) {
     for (let i = 0; i < subjects.length; i++) {
-      const subject = subjects[(round + i) % subjects.length]!;
+      const subject = subjects[(round + 1 + i) % subjects.length]!;
       collectGarbage();
-      samples.get(subject)!.push(await sample(subject));
+      const value = await sample(subject);
+      if (round >= 0) samples.get(subject)!.push(value);
     }
   }
   return samples;

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { Actor } from 'xstate';
 import { createSystemClock, withLongTimers } from '../adapter/clock.js';
 import type { CacheClock } from '../adapter/clock.js';
-import { CacheStoppedError } from '../adapter/createBackgroundCache.js';
+import { CacheStoppedError, disposeSymbol } from '../adapter/createBackgroundCache.js';
 import { redactInspection } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
@@ -70,10 +70,6 @@ export interface KeyedBackgroundCache<K, V> {
 /** A `get` addressed to a key. */
 type KeyedGetEvent<V> = GetEvent<V> & { readonly key: EntryKey };
 
-// `Symbol.dispose` is missing in older browsers; the well-known registry key is
-// what polyfills use.
-const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
-
 class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
   readonly actor: KeyedBackgroundCacheActor<V>;
   readonly #table: KeyTable<V>;
@@ -120,9 +116,10 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
           return Promise.resolve(context.value as V);
         }
         if (age < this.#ttl) servable = { value: context.value as V };
-      } else if (children.fetch) {
+      } else {
+        // No value: a key keeps its entry only while it holds a value or a fetch is in flight.
         this.#table.touch(entry);
-        return children.fetch.getSnapshot().flight.join();
+        return children.fetch!.getSnapshot().flight.join();
       }
     } else if (this.actor.getSnapshot().status !== 'active') {
       return Promise.reject(new CacheStoppedError());

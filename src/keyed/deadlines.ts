@@ -62,10 +62,9 @@ export class Deadlines<Owner> {
     return deadline;
   }
 
-  /** Removes a pending deadline; a deadline no longer pending is left alone. */
+  /** Removes a deadline that is still pending. */
   remove(deadline: Deadline<Owner>): void {
     const { index } = deadline;
-    if (index < 0) return;
     deadline.index = -1;
     const last = this.#heap.pop()!;
     if (last === deadline) return;

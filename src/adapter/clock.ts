@@ -51,30 +51,32 @@ interface Unrefable {
  * @returns A new clock; each has its own sleep bookkeeping.
  */
 export function createSystemClock(): CacheClock {
-  const perf = globalThis.performance;
-  const wallStart = Date.now();
-  const monoStart = perf.now();
-  let slept = 0;
-  return {
-    now() {
-      const mono = perf.now() - monoStart;
-      const lead = Date.now() - wallStart - mono;
-      if (lead > slept) slept = lead;
-      return mono + slept;
-    },
-    setTimeout(fn, ms) {
-      const handle = globalThis.setTimeout(fn, ms) as unknown as Unrefable;
-      if (typeof handle === 'object' && typeof handle.unref === 'function') handle.unref();
-      return handle;
-    },
-    clearTimeout(handle) {
-      globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]);
-    },
-  };
+  return new SystemClock();
 }
 
-interface LongTimer {
-  inner: unknown;
+// A class rather than closures: one small object per cache (heap per instance).
+class SystemClock implements CacheClock {
+  readonly #perf = globalThis.performance;
+  readonly #wallStart = Date.now();
+  readonly #monoStart = this.#perf.now();
+  #slept = 0;
+
+  now(): number {
+    const mono = this.#perf.now() - this.#monoStart;
+    const lead = Date.now() - this.#wallStart - mono;
+    if (lead > this.#slept) this.#slept = lead;
+    return mono + this.#slept;
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    const handle = globalThis.setTimeout(fn, ms) as unknown as Unrefable;
+    if (typeof handle === 'object' && typeof handle.unref === 'function') handle.unref();
+    return handle;
+  }
+
+  clearTimeout(handle: unknown): void {
+    globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0]);
+  }
 }
 
 /**
@@ -83,26 +85,54 @@ interface LongTimer {
  * re-armed until `clock.now()` has reached its deadline.
  */
 export function withLongTimers(clock: CacheClock): CacheClock {
-  return {
-    now: () => clock.now(),
-    setTimeout(fn, ms) {
-      const deadline = clock.now() + ms;
-      const timer: LongTimer = { inner: undefined };
-      const arm = (delay: number): void => {
-        timer.inner = clock.setTimeout(
-          () => {
-            const remaining = deadline - clock.now();
-            if (remaining > 0) arm(remaining);
-            else fn();
-          },
-          Math.min(delay, MAX_TIMER_DELAY),
-        );
-      };
-      arm(ms);
-      return timer;
-    },
-    clearTimeout(handle) {
-      clock.clearTimeout((handle as LongTimer).inner);
-    },
-  };
+  return new LongTimerClock(clock);
+}
+
+class LongTimerClock implements CacheClock {
+  readonly #clock: CacheClock;
+
+  constructor(clock: CacheClock) {
+    this.#clock = clock;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  setTimeout(fn: () => void, ms: number): unknown {
+    return new LongTimer(this.#clock, this.#clock.now() + ms, fn, ms);
+  }
+
+  clearTimeout(handle: unknown): void {
+    (handle as LongTimer).cancel();
+  }
+}
+
+/** One timer of {@link withLongTimers}: the inner timer now armed, re-armed until the deadline. */
+class LongTimer {
+  readonly #clock: CacheClock;
+  readonly #deadline: number;
+  readonly #fn: () => void;
+  #inner: unknown;
+
+  constructor(clock: CacheClock, deadline: number, fn: () => void, delay: number) {
+    this.#clock = clock;
+    this.#deadline = deadline;
+    this.#fn = fn;
+    this.#arm(delay);
+  }
+
+  cancel(): void {
+    this.#clock.clearTimeout(this.#inner);
+  }
+
+  #arm(delay: number): void {
+    this.#inner = this.#clock.setTimeout(() => this.#fire(), Math.min(delay, MAX_TIMER_DELAY));
+  }
+
+  #fire(): void {
+    const remaining = this.#deadline - this.#clock.now();
+    if (remaining > 0) this.#arm(remaining);
+    else this.#fn();
+  }
 }

@@ -3,13 +3,16 @@
  * process, printed as a table and written to `bench/RESULTS.md`.
  *
  * Options: `--quick` (smaller sizes, for a look while working), `--only=a,c`
- * (a subset of scenarios). RESULTS.md is written only by a full run.
+ * (a subset of scenarios), `--profile=c` or `--profile=e` (where the time of
+ * a window read or a refresh cycle goes, ours and the floor). RESULTS.md is
+ * written only by a full run.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { profileWindow, renderShares } from './profile.js';
 import { renderTable } from './report.js';
-import { allSubjects } from './subjects.js';
+import { allSubjects, floor, ours } from './subjects.js';
 import { FULL_SIZES, QUICK_SIZES, runScenarios } from './suite.js';
 
 function describeMachine(): string {
@@ -28,6 +31,16 @@ async function main(): Promise<void> {
   const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
   if (typeof globalThis.gc !== 'function') {
     process.stderr.write('warning: run with --expose-gc (npm run bench does) for heap numbers that mean something\n');
+  }
+  const profileArg = args.find((arg) => arg.startsWith('--profile='))?.slice('--profile='.length);
+  if (profileArg !== undefined) {
+    if (profileArg !== 'c' && profileArg !== 'e')
+      throw new RangeError(`Expected --profile=c or --profile=e, got ${profileArg}`);
+    for (const subject of [ours, floor]) {
+      const shares = await profileWindow(subject, profileArg, quick ? 10 : 40);
+      process.stdout.write(`\n${renderShares(`(${profileArg}) ${subject.name}`, shares)}\n`);
+    }
+    return;
   }
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;
   const started = new Date();

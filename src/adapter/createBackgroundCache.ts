@@ -10,6 +10,9 @@ import { createSystemClock, withLongTimers } from './clock.js';
 import type { CacheClock } from './clock.js';
 import { validateOptions } from './options.js';
 import type { BackgroundCacheOptions } from './options.js';
+import { CacheStoppedError, disposeSymbol } from './lifecycle.js';
+
+export { CacheStoppedError, disposeSymbol } from './lifecycle.js';
 
 /** The running actor of a cache: subscribe to it, inspect it, select from it. */
 export type BackgroundCacheActor<V> = Actor<BackgroundCacheMachine<V>>;
@@ -47,26 +50,6 @@ export interface BackgroundCache<V> {
   /** The running XState actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
   readonly actor: BackgroundCacheActor<V>;
 }
-
-/**
- * What `get()` rejects with once the cache is stopped.
- *
- * @example
- *   cache.stop();
- *   await cache.get(load).catch((error) => error instanceof CacheStoppedError); // true
- */
-export class CacheStoppedError extends Error {
-  constructor() {
-    super('The cache is stopped: get() cannot start or join a fetch after stop()');
-    this.name = 'CacheStoppedError';
-  }
-}
-
-/**
- * `Symbol.dispose`, or where older browsers lack it, the well-known registry
- * key that polyfills use. Shared with the keyed cache.
- */
-export const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   readonly actor: BackgroundCacheActor<V>;

@@ -8,6 +8,8 @@
  * `npm run bench -- --profile=c` (or `e`) prints the shares.
  */
 import { Session } from 'node:inspector/promises';
+import { createActor, setup } from 'xstate';
+import type { ActorLogic, AnyStateMachine, EventObject, Snapshot } from 'xstate';
 import { collectGarbage, median, sleep } from './harness.js';
 import type { BenchSubject } from './subjects.js';
 
@@ -193,4 +195,56 @@ export function renderShares(title: string, shares: ProfileShares, topFunctions 
   lines.push('', '| share | function (self time) |', '| ---: | --- |');
   for (const [name, share] of shares.functions.slice(0, topFunctions)) lines.push(`| ${share.toFixed(1)}% | ${name} |`);
   return lines.join('\n');
+}
+
+/** What XState itself costs here, for scale: µs per transition of three two-state charts. */
+export interface XStateCalibration {
+  bare: number;
+  withAfterTimer: number;
+  withInvokedActor: number;
+}
+
+/**
+ * Toggles minimal two-state charts 100,000 times each: no actions; an
+ * `after` timer on one state (armed and cancelled); an actor invoked by one
+ * state (spawned and stopped). The clock's timers do nothing, so only
+ * XState's own work is timed.
+ */
+export function calibrateXState(): XStateCalibration {
+  const clock = { setTimeout: () => 0, clearTimeout: () => {} };
+  const idleActor: ActorLogic<Snapshot<undefined>, EventObject> = {
+    getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined }),
+    transition: (snapshot) => snapshot,
+    getPersistedSnapshot: (snapshot) => snapshot,
+  };
+  const charts = {
+    bare: setup({}).createMachine({
+      initial: 'a',
+      states: { a: { on: { go: 'b' } }, b: { on: { go: 'a' } } },
+    }),
+    withAfterTimer: setup({ delays: { later: 60_000 } }).createMachine({
+      initial: 'a',
+      states: { a: { on: { go: 'b' } }, b: { after: { later: 'a' }, on: { go: 'a' } } },
+    }),
+    withInvokedActor: setup({ actors: { idle: idleActor } }).createMachine({
+      initial: 'a',
+      states: { a: { on: { go: 'b' } }, b: { invoke: { src: 'idle' }, on: { go: 'a' } } },
+    }),
+  };
+  const microsPerTransition = (chart: AnyStateMachine): number => {
+    const actor = createActor(chart, { clock }).start();
+    const event = { type: 'go' };
+    for (let i = 0; i < 10_000; i++) actor.send(event);
+    const toggles = 100_000;
+    const t0 = performance.now();
+    for (let i = 0; i < toggles; i++) actor.send(event);
+    const micros = ((performance.now() - t0) * 1000) / toggles;
+    actor.stop();
+    return micros;
+  };
+  return {
+    bare: microsPerTransition(charts.bare),
+    withAfterTimer: microsPerTransition(charts.withAfterTimer),
+    withInvokedActor: microsPerTransition(charts.withInvokedActor),
+  };
 }

@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { profileWindow, renderShares } from './profile.js';
+import { calibrateXState, profileWindow, renderShares } from './profile.js';
 import { renderTable } from './report.js';
 import { allSubjects, floor, ours } from './subjects.js';
 import { FULL_SIZES, QUICK_SIZES, runScenarios } from './suite.js';
@@ -40,6 +40,11 @@ async function main(): Promise<void> {
       const shares = await profileWindow(subject, profileArg, quick ? 10 : 40);
       process.stdout.write(`\n${renderShares(`(${profileArg}) ${subject.name}`, shares)}\n`);
     }
+    const scale = calibrateXState();
+    process.stdout.write(
+      `\nXState itself, µs per transition of a two-state chart: ${scale.bare.toFixed(2)} bare, ` +
+        `${scale.withAfterTimer.toFixed(2)} with an after timer, ${scale.withInvokedActor.toFixed(2)} with an invoked actor\n`,
+    );
     return;
   }
   const sizes = quick ? QUICK_SIZES : FULL_SIZES;

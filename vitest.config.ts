@@ -4,9 +4,13 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     restoreMocks: true,
+    // `npm test` runs with --coverage: every line and branch of src/ must be
+    // reached. `npx vitest run --coverage --coverage.reporter=text` lists what is not.
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],
+      reporter: ['text-summary'],
+      thresholds: { lines: 100, branches: 100 },
     },
   },
 });

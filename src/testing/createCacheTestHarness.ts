@@ -257,7 +257,15 @@ const showOutcome = (outcome: CallerOutcome<unknown>): string =>
       ? `rejected ${show(outcome.reason)}`
       : 'waiting';
 
-/** Every way `actual` differs from `expected`, in words; empty when they agree. */
+/**
+ * Every way `actual` differs from `expected`, in words; empty when they
+ * agree. Values and reasons are compared by identity (`matchReason` decides
+ * for reasons); any `CacheStoppedError` matches an expected one.
+ *
+ * @example
+ *   const observed = await harness.apply(step);
+ *   expect(differencesFrom(step.expected, observed)).toEqual([]);
+ */
 export function differencesFrom<V>(
   expected: CacheObservation<V>,
   actual: CacheObservation<V>,

@@ -66,8 +66,11 @@ const show = (value: unknown): string =>
   value instanceof Error ? `${value.name}(${JSON.stringify(value.message)})` : JSON.stringify(value);
 
 /**
- * A step in one line: `get @25000`, `advanceTo(refreshAfter) @25000`,
- * `resolveFetch("fetched 2") @25000`.
+ * A step in one line, as in test titles.
+ *
+ * @example
+ *   describeStep({ type: 'advanceTo', at: 25_000, boundary: 'refreshAfter' }); // 'advanceTo(refreshAfter) @25000'
+ *   describeStep({ type: 'resolveFetch', at: 25_000, value: 'v2' }); // 'resolveFetch("v2") @25000'
  */
 export function describeStep(step: CacheStep<unknown>): string {
   switch (step.type) {

@@ -2,7 +2,7 @@ import { createActor } from 'xstate';
 import type { Actor } from 'xstate';
 import { createSystemClock, withLongTimers } from '../adapter/clock.js';
 import type { CacheClock } from '../adapter/clock.js';
-import { CacheStoppedError, disposeSymbol } from '../adapter/createBackgroundCache.js';
+import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
 import { redactInspection } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
@@ -103,7 +103,8 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     // A value younger than ttl is the caller's answer whatever the key's chart
     // does with the get (SPEC: fresh, in the window, or the previous during a
     // refresh); `servable` keeps it for the cases that need the event too.
-    let servable: { value: V } | undefined;
+    let servable = false;
+    let value: V | undefined;
     if (entry !== undefined) {
       const { context, children } = entry.snapshot;
       if (context.storedAt !== undefined) {
@@ -115,7 +116,8 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
           this.#table.touch(entry);
           return Promise.resolve(context.value as V);
         }
-        if (age < this.#ttl) servable = { value: context.value as V };
+        servable = age < this.#ttl;
+        value = context.value;
       } else {
         // No value: a key keeps its entry only while it holds a value or a fetch is in flight.
         this.#table.touch(entry);
@@ -126,7 +128,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     }
     const event: KeyedGetEvent<V> = { type: 'get', key: entryKey, now, fetch: (signal) => this.#fetch(key, signal) };
     this.actor.send(event);
-    if (servable) return Promise.resolve(servable.value);
+    if (servable) return Promise.resolve(value as V);
     // The caller waits on the fetch its get started, or the one it joined. A
     // fetch that re-enters the cache may supersede that fetch in the same turn
     // (the caller still waits on it), or have this event queued behind the

@@ -9,29 +9,27 @@ export interface Deadline<Owner> {
   readonly event: EventObject;
   /** Clock time at which it is due. */
   readonly at: number;
-  /** Scheduling order, so that two deadlines due at once fire as timers would: first scheduled, first fired. */
-  readonly order: number;
-  /** Position in the heap; -1 once it is no longer pending. */
+  /** Position in the heap while pending. */
   index: number;
 }
-
-const isEarlier = <Owner>(a: Deadline<Owner>, b: Deadline<Owner>): boolean =>
-  a.at < b.at || (a.at === b.at && a.order < b.order);
 
 /**
  * Every key's pending delayed events, behind one clock timer. Thousands of
  * idle keys each waiting to go stale or expire cost one heap slot each, not
  * one timer each: a binary heap ordered by due time, and a single timer armed
- * for the earliest deadline.
+ * for the earliest deadline. Deadlines due at the same moment come out in no
+ * set order; a key's chart ends the same either way (with `refreshWindow` 0,
+ * going stale and expiring at once both end in `empty`).
  */
 export class Deadlines<Owner> {
   readonly #clock: CacheClock;
   readonly #onDue: () => void;
   readonly #heap: Deadline<Owner>[] = [];
-  #scheduled = 0;
   #timer: unknown;
   /** The deadline the timer is armed for; `undefined` when no timer is armed. */
   #armedFor: number | undefined;
+  /** The deadline of the last timer that fired. */
+  #fired = -Infinity;
 
   /**
    * @param clock - Time and the one timer.
@@ -42,36 +40,23 @@ export class Deadlines<Owner> {
     this.#onDue = onDue;
   }
 
-  /** How many deadlines are pending. */
-  get size(): number {
-    return this.#heap.length;
-  }
-
   /** Adds a deadline `delay` ms from now. Call {@link Deadlines.arm} once done changing. */
   add(owner: Owner, id: string, event: EventObject, delay: number): Deadline<Owner> {
-    const deadline: Deadline<Owner> = {
-      owner,
-      id,
-      event,
-      at: this.#clock.now() + delay,
-      order: this.#scheduled++,
-      index: this.#heap.length,
-    };
-    this.#heap.push(deadline);
-    this.#siftUp(deadline.index);
+    const heap = this.#heap;
+    const deadline: Deadline<Owner> = { owner, id, event, at: this.#clock.now() + delay, index: heap.length };
+    heap.push(deadline);
+    siftUp(heap, deadline);
     return deadline;
   }
 
   /** Removes a deadline that is still pending. */
   remove(deadline: Deadline<Owner>): void {
-    const { index } = deadline;
-    deadline.index = -1;
-    const last = this.#heap.pop()!;
+    const heap = this.#heap;
+    const last = heap.pop()!;
     if (last === deadline) return;
-    this.#heap[index] = last;
-    last.index = index;
-    this.#siftDown(index);
-    this.#siftUp(last.index);
+    heap[(last.index = deadline.index)] = last;
+    siftDown(heap, last);
+    siftUp(heap, last);
   }
 
   /**
@@ -87,15 +72,12 @@ export class Deadlines<Owner> {
     return earliest;
   }
 
-  #fired = -Infinity;
-
   /** Arms the one timer for the earliest deadline, or clears it when none is pending. */
   arm(): void {
-    const earliest = this.#heap[0];
-    if (earliest?.at === this.#armedFor) return;
+    const at = this.#heap[0]?.at;
+    if (at === this.#armedFor) return;
     this.#disarm();
-    if (earliest === undefined) return;
-    const at = earliest.at;
+    if (at === undefined) return;
     this.#armedFor = at;
     this.#timer = this.#clock.setTimeout(
       () => {
@@ -109,7 +91,6 @@ export class Deadlines<Owner> {
 
   /** Drops every deadline and clears the timer. */
   clear(): void {
-    for (const deadline of this.#heap) deadline.index = -1;
     this.#heap.length = 0;
     this.#disarm();
   }
@@ -119,40 +100,31 @@ export class Deadlines<Owner> {
     this.#clock.clearTimeout(this.#timer);
     this.#armedFor = undefined;
   }
+}
 
-  #siftUp(index: number): void {
-    const heap = this.#heap;
-    const moving = heap[index]!;
-    while (index > 0) {
-      const parentIndex = (index - 1) >> 1;
-      const parent = heap[parentIndex]!;
-      if (!isEarlier(moving, parent)) break;
-      heap[index] = parent;
-      parent.index = index;
-      index = parentIndex;
-    }
-    heap[index] = moving;
-    moving.index = index;
+/** Moves `moving` toward the root while it is due before its parent. */
+function siftUp<Owner>(heap: Deadline<Owner>[], moving: Deadline<Owner>): void {
+  let index = moving.index;
+  while (index > 0) {
+    const parent = heap[(index - 1) >> 1]!;
+    if (moving.at >= parent.at) break;
+    heap[(parent.index = index)] = parent;
+    index = (index - 1) >> 1;
   }
+  heap[(moving.index = index)] = moving;
+}
 
-  #siftDown(index: number): void {
-    const heap = this.#heap;
-    const moving = heap[index]!;
-    const half = heap.length >> 1;
-    while (index < half) {
-      let childIndex = 2 * index + 1;
-      let child = heap[childIndex]!;
-      const right = heap[childIndex + 1];
-      if (right !== undefined && isEarlier(right, child)) {
-        childIndex++;
-        child = right;
-      }
-      if (!isEarlier(child, moving)) break;
-      heap[index] = child;
-      child.index = index;
-      index = childIndex;
-    }
-    heap[index] = moving;
-    moving.index = index;
+/** Moves `moving` toward the leaves while a child is due before it. */
+function siftDown<Owner>(heap: Deadline<Owner>[], moving: Deadline<Owner>): void {
+  let index = moving.index;
+  for (;;) {
+    let child = heap[2 * index + 1];
+    const right = heap[2 * index + 2];
+    if (right !== undefined && right.at < child!.at) child = right;
+    if (child === undefined || child.at >= moving.at) break;
+    const childIndex = child.index;
+    heap[(child.index = index)] = child;
+    index = childIndex;
   }
+  heap[(moving.index = index)] = moving;
 }

@@ -1,40 +1,28 @@
 import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
+import type { BackgroundCacheInput, BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
+import type { ActorRef, AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
 import type { Deadline, Deadlines } from './deadlines.js';
 import type { EntryKey } from './keys.js';
-
-/** An XState actor system, as every actor ref carries one. */
-export type ActorSystemOf = AnyActorRef['system'];
 
 /** One key's state: a snapshot of {@link backgroundCacheMachine}. */
 export type KeySnapshot<V> = SnapshotFrom<BackgroundCacheMachine<V>>;
 
-/** What an entry needs from the registry it lives in. */
-export interface EntryHost {
-  /** The registry's actor system: the fetch actors live in it and read its clock. */
-  readonly system: ActorSystemOf;
-  /** The registry's session id, under which inspection shows each key's fetch. */
-  readonly sessionId: string;
-  /** Hands an event from the key's fetch actor (its outcome) to the registry. */
-  relay(entry: KeyEntry<unknown>, event: EventObject): void;
-}
+/** The registry's actor, as its entries see it. */
+export type RegistryRef = ActorRef<never, EventObject> & { readonly system: AnyActorRef['system'] };
 
-/** The XState calls an entry makes on a fetch actor, which the public typings keep private. */
+/** The XState call an entry makes on a fetch actor, which the public typings keep private. */
 interface StoppableActor {
   _stop(): void;
 }
 
-/** XState's id for a delayed event and its cancellation (the `after` transitions). */
-interface RaiseParams {
+/** The params of XState's `raise` (a delayed one is an `after` transition) and `cancel` actions. */
+interface DelayParams {
   readonly event: EventObject;
   readonly id: string;
   readonly delay?: number;
+  readonly sendId: string;
 }
 
-// The chart emits nothing; were it to, no one would listen to a key.
-/* v8 ignore next -- @preserve */
-const noop = (): void => {};
 const NO_DEADLINES: readonly never[] = [];
 
 /**
@@ -45,47 +33,43 @@ const NO_DEADLINES: readonly never[] = [];
  * While a fetch is in flight the entry is also the fetch actor's parent:
  * XState relays the fetch's outcome to it (`_send`), and it hands the
  * outcome to the registry, which feeds it back to this key's chart.
+ * Inspection shows the fetch actor as the registry's child.
  */
 export class KeyEntry<V> {
   readonly key: EntryKey;
-  snapshot: KeySnapshot<V>;
+  snapshot!: KeySnapshot<V>;
   /** The entry used just before this one (toward the eviction end). */
   older: KeyEntry<V> | undefined;
   /** The entry used just after this one. */
   newer: KeyEntry<V> | undefined;
   /** The chart's delayed events that have not fired yet (replaced, never grown: a few each, kept tight). */
   deadlines: readonly Deadline<KeyEntry<V>>[] = NO_DEADLINES;
-  readonly #host: EntryHost;
+  /** The registry: its actor system holds the fetch actors, and it hears their outcomes. */
+  readonly #registry: RegistryRef;
 
-  constructor(key: EntryKey, snapshot: KeySnapshot<V>, host: EntryHost) {
+  constructor(key: EntryKey, registry: RegistryRef, snapshot?: KeySnapshot<V>) {
     this.key = key;
-    this.snapshot = snapshot;
-    this.#host = host;
+    this.#registry = registry;
+    if (snapshot) this.snapshot = snapshot;
   }
 
-  /** True while the key's fetch is in flight: such an entry is never evicted. */
-  get isFetching(): boolean {
-    return this.snapshot.children.fetch !== undefined;
+  /** The actor system a fetch actor joins: XState reads its parent's. */
+  get system(): RegistryRef['system'] {
+    return this.#registry.system;
   }
 
-  /** The actor system the key's fetch actor joins (XState reads its parent's). */
-  get system(): ActorSystemOf {
-    return this.#host.system;
-  }
-
-  /** Inspection shows a key's fetch actor as the registry's child. */
   get sessionId(): string {
-    return this.#host.sessionId;
+    return this.#registry.sessionId;
   }
 
-  /** Where XState delivers the fetch actor's done or error event. */
+  /** Where XState delivers the fetch actor's done or error event: on to the registry, addressed with the key. */
   _send(event: EventObject): void {
-    this.#host.relay(this as KeyEntry<unknown>, event);
+    this.#registry.send({ ...event, key: this.key } as EventObject);
   }
 
-  /** What inspection shows of an entry that rides on an event: its key, never its value. */
-  toJSON(): { key: string } {
-    return { key: typeof this.key === 'string' ? this.key : String(this.key) };
+  /** Starts the key's chart from its initial state (`empty`), as `createActor` would. */
+  init(input: BackgroundCacheInput, deadlines: Deadlines<KeyEntry<V>>): void {
+    this.#run(deadlines, (machine, scope) => machine.getInitialSnapshot(scope, input));
   }
 
   /**
@@ -94,30 +78,33 @@ export class KeyEntry<V> {
    * delayed events become deadlines, its fetch actor starts or stops.
    */
   step(event: EventObject, deadlines: Deadlines<KeyEntry<V>>): void {
+    this.#run(deadlines, (machine, scope) => machine.transition(this.snapshot, event as never, scope));
+  }
+
+  #run(
+    deadlines: Deadlines<KeyEntry<V>>,
+    advance: (machine: BackgroundCacheMachine<V>, scope: never) => KeySnapshot<V>,
+  ): void {
     const deferred: (() => void)[] = [];
-    const scope: AnyActorScope = {
-      self: this as unknown as AnyActorScope['self'],
+    // The chart neither logs nor emits (no `log` or `emit` action): no `emit` here.
+    const scope = {
+      self: this,
       id: '',
       sessionId: this.sessionId,
-      logger: this.#host.system._logger,
-      defer: (effect) => deferred.push(effect),
-      system: this.#host.system,
-      emit: noop,
-      stopChild: (child) => (child as unknown as StoppableActor)._stop(),
-      actionExecutor: (action) => this.#execute(action, deadlines),
-    };
-    this.snapshot = (backgroundCacheMachine as unknown as BackgroundCacheMachine<V>).transition(
-      this.snapshot,
-      event as never,
-      scope as never,
-    );
+      logger: this.system._logger,
+      defer: (effect: () => void) => deferred.push(effect),
+      system: this.system,
+      stopChild: (child: AnyActorRef) => (child as unknown as StoppableActor)._stop(),
+      actionExecutor: (action: ExecutableActionObject) => this.#execute(action, deadlines),
+    } as unknown as AnyActorScope;
+    this.snapshot = advance(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, scope as never);
     // As in XState's actor: the snapshot is current before any effect runs,
     // so a fetch that re-enters the cache sees it.
     for (const effect of deferred) effect();
   }
 
   #execute(action: ExecutableActionObject, deadlines: Deadlines<KeyEntry<V>>): void {
-    const params = action.params as RaiseParams & { sendId: string };
+    const params = action.params as DelayParams;
     if (action.type === 'xstate.raise' && params.delay !== undefined) {
       this.deadlines = [...this.deadlines, deadlines.add(this, params.id, params.event, params.delay)];
     } else if (action.type === 'xstate.cancel') {

@@ -1,24 +1,17 @@
-import { initialTransition } from 'xstate';
-import type { ActorRef, EventObject, StateValue } from 'xstate';
+import type { EventObject, StateValue } from 'xstate';
 import type { CacheClock } from '../adapter/clock.js';
-import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type {
-  BackgroundCacheMachine,
-  GetEvent,
-  InvalidateEvent,
-  SeedEvent,
-} from '../machine/backgroundCacheMachine.js';
+import type { GetEvent, InvalidateEvent, SeedEvent } from '../machine/backgroundCacheMachine.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { Deadlines } from './deadlines.js';
 import { KeyEntry } from './keyEntry.js';
-import type { ActorSystemOf, EntryHost, KeySnapshot } from './keyEntry.js';
+import type { KeySnapshot, RegistryRef } from './keyEntry.js';
 import type { EntryKey } from './keys.js';
 
-/** A caller's event for one key: the single-key chart's event, addressed with `key`. */
-export type KeyedEvent<V> = (GetEvent<V> | SeedEvent<V> | InvalidateEvent) & { readonly key: EntryKey };
-
-/** A key's fetch actor finished: XState's done or error event, addressed with its entry. */
-export type KeyFetchOutcomeEvent = EventObject & { readonly entry: KeyEntry<unknown> };
+/**
+ * An event for one key's chart, addressed with `key`: a caller's `get`,
+ * `seed` or `invalidate`, or the done or error event of the key's fetch.
+ */
+export type KeyedEvent<V> = (GetEvent<V> | SeedEvent<V> | InvalidateEvent | EventObject) & { readonly key: EntryKey };
 
 /** What the registry is started with. */
 export interface KeyTableSettings extends CacheTimes {
@@ -28,16 +21,13 @@ export interface KeyTableSettings extends CacheTimes {
   readonly clock: CacheClock;
 }
 
-/** The registry's actor, as the table sees it. */
-export type RegistryRef = ActorRef<never, EventObject> & { readonly system: ActorSystemOf };
-
 /** How a key shows in inspection and in `JSON.stringify` of the registry's snapshot. */
 export interface KeySummary {
   readonly key: string;
   /** The key's chart state: `'empty'` never shows, an empty key has no entry. */
   readonly state: StateValue;
-  /** Clock time at which the key's value was stored; absent when none is held. */
-  readonly storedAt?: number;
+  /** Clock time at which the key's value was stored; `undefined` (absent in JSON) when none is held. */
+  readonly storedAt: number | undefined;
 }
 
 const INVALIDATE: InvalidateEvent = { type: 'invalidate' };
@@ -59,7 +49,7 @@ const STOP: EventObject = { type: 'xstate.stop' };
  * The registry mutates the table in its actions, one event at a time; readers
  * (the cache's fast paths) only look entries up and mark them used.
  */
-export class KeyTable<V> implements EntryHost {
+export class KeyTable<V> {
   readonly #entries = new Map<EntryKey, KeyEntry<V>>();
   readonly #maxEntries: number;
   readonly #registry: RegistryRef;
@@ -75,26 +65,14 @@ export class KeyTable<V> implements EntryHost {
     this.#maxEntries = settings.maxEntries;
     this.#registry = registry;
     this.#deadlines = new Deadlines(settings.clock, () => registry.send({ type: 'deadlines.due' }));
-    const machine = backgroundCacheMachine as unknown as BackgroundCacheMachine<V>;
-    [this.#initial] = initialTransition(machine, { ttl: settings.ttl, refreshWindow: settings.refreshWindow });
-  }
-
-  get system(): ActorSystemOf {
-    return this.#registry.system;
-  }
-
-  get sessionId(): string {
-    return this.#registry.sessionId;
+    const blank = new KeyEntry<V>(undefined, registry);
+    blank.init({ ttl: settings.ttl, refreshWindow: settings.refreshWindow }, this.#deadlines);
+    this.#initial = blank.snapshot;
   }
 
   /** How many keys are held. */
   get size(): number {
     return this.#entries.size;
-  }
-
-  /** How many of the charts' delayed events are pending (one timer serves them all). */
-  get pendingDeadlines(): number {
-    return this.#deadlines.size;
   }
 
   /** The entry of `key`, without marking it used. */
@@ -109,24 +87,23 @@ export class KeyTable<V> implements EntryHost {
     this.#append(entry);
   }
 
-  /** Hands a caller's event to its key's chart; `get` and `seed` create the key. */
+  /**
+   * Hands an event to its key's chart. `get` and `seed` use the key: they
+   * create its entry, or mark it used. Any other event for a key with no
+   * entry is for nobody.
+   */
   forward(event: KeyedEvent<V>): void {
     let entry = this.#entries.get(event.key);
+    const uses = event.type === 'get' || event.type === 'seed';
     if (entry === undefined) {
-      if (event.type === 'invalidate') return;
-      entry = new KeyEntry(event.key, this.#initial, this);
+      if (!uses) return;
+      entry = new KeyEntry(event.key, this.#registry, this.#initial);
       this.#entries.set(event.key, entry);
       this.#append(entry);
-    } else if (event.type !== 'invalidate') {
+    } else if (uses) {
       this.touch(entry);
     }
     this.#step(entry, event);
-    this.#settle();
-  }
-
-  /** Hands a key's fetch outcome to that key's chart. */
-  forwardFetchOutcome(event: KeyFetchOutcomeEvent): void {
-    this.#step(event.entry as KeyEntry<V>, event);
     this.#settle();
   }
 
@@ -152,28 +129,20 @@ export class KeyTable<V> implements EntryHost {
    */
   stop(): void {
     for (const entry of this.#entries.values()) {
-      if (entry.isFetching) entry.step(STOP, this.#deadlines);
+      if (entry.snapshot.children.fetch) entry.step(STOP, this.#deadlines);
     }
     this.#entries.clear();
     this.#oldest = this.#newest = undefined;
     this.#deadlines.clear();
   }
 
-  /** Called by an entry with its fetch actor's done or error event. */
-  relay(entry: KeyEntry<unknown>, event: EventObject): void {
-    this.#registry.send({ ...event, entry } as never);
-  }
-
   /** Every key with its chart state, least recently used first; never a value. */
   toJSON(): KeySummary[] {
     const summaries: KeySummary[] = [];
-    for (let entry = this.#oldest; entry !== undefined; entry = entry.newer) {
+    for (let entry = this.#oldest; entry; entry = entry.newer) {
       const { value, context } = entry.snapshot;
-      summaries.push({
-        ...entry.toJSON(),
-        state: value,
-        ...(context.storedAt !== undefined && { storedAt: context.storedAt }),
-      });
+      // JSON leaves out a `storedAt` that is undefined.
+      summaries.push({ key: String(entry.key), state: value, storedAt: context.storedAt });
     }
     return summaries;
   }
@@ -187,7 +156,8 @@ export class KeyTable<V> implements EntryHost {
   #settle(): void {
     for (let entry = this.#oldest; entry !== undefined && this.#entries.size > this.#maxEntries;) {
       const newer = entry.newer;
-      if (!entry.isFetching) this.#remove(entry);
+      // A key whose fetch is in flight is never evicted.
+      if (!entry.snapshot.children.fetch) this.#remove(entry);
       entry = newer;
     }
     this.#deadlines.arm();

@@ -1,10 +1,11 @@
 import { setup } from 'xstate';
 import type { DoneActorEvent, ErrorActorEvent } from 'xstate';
-import { FETCH_ACTOR_ID } from '../machine/backgroundCacheMachine.js';
+import type { FETCH_ACTOR_ID } from '../machine/backgroundCacheMachine.js';
 import type { FetchFailure, FetchSuccess } from '../machine/fetchActor.js';
-import type { KeyEntry } from './keyEntry.js';
+import type { RegistryRef } from './keyEntry.js';
 import { KeyTable } from './keyTable.js';
-import type { KeyedEvent, KeyFetchOutcomeEvent, KeyTableSettings, RegistryRef } from './keyTable.js';
+import type { KeyedEvent, KeyTableSettings } from './keyTable.js';
+import type { EntryKey } from './keys.js';
 
 /** What the registry is started with: every key's lifetime, the bound, and the clock its actor runs on. */
 export type KeyedCacheInput = KeyTableSettings;
@@ -19,15 +20,13 @@ export interface KeyedCacheContext<V = unknown> {
   readonly entries: KeyTable<V>;
 }
 
-/** A key's fetch resolved: XState's done event of that key's fetch actor, addressed with its entry. */
+/** A key's fetch resolved: XState's done event of that key's fetch actor, addressed with the key. */
 export type KeyFetchDoneEvent<V = unknown> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID> & {
-  readonly entry: KeyEntry<V>;
+  readonly key: EntryKey;
 };
 
-/** A key's fetch failed: XState's error event of that key's fetch actor, addressed with its entry. */
-export type KeyFetchErrorEvent<V = unknown> = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID> & {
-  readonly entry: KeyEntry<V>;
-};
+/** A key's fetch failed: XState's error event of that key's fetch actor, addressed with the key. */
+export type KeyFetchErrorEvent = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID> & { readonly key: EntryKey };
 
 /** The registry's events. */
 export type KeyedCacheEvent<V = unknown> =
@@ -37,7 +36,7 @@ export type KeyedCacheEvent<V = unknown> =
   /** The one timer fired: some key's delayed event is due. */
   | { readonly type: 'deadlines.due' }
   | KeyFetchDoneEvent<V>
-  | KeyFetchErrorEvent<V>;
+  | KeyFetchErrorEvent;
 
 /**
  * Builds the registry chart for values of type `V`; at run time there is one,
@@ -51,11 +50,8 @@ const defineKeyedCacheMachine = <V>() =>
       input: {} as KeyedCacheInput,
     },
     actions: {
-      /** Hands a caller's event to its key's chart, creating the key for `get` and `seed`. */
+      /** Hands an event to its key's chart, creating the key for `get` and `seed`. */
       forwardToKey: ({ context, event }) => context.entries.forward(event as KeyedEvent<V>),
-      /** Hands a key's fetch outcome to that key's chart. */
-      forwardFetchOutcome: ({ context, event }) =>
-        context.entries.forwardFetchOutcome(event as unknown as KeyFetchOutcomeEvent),
       /** Sends `invalidate` to every key's chart. */
       invalidateEveryKey: ({ context }) => context.entries.invalidateAll(),
       /** Delivers every key's delayed events that are due. */
@@ -70,8 +66,8 @@ const defineKeyedCacheMachine = <V>() =>
       invalidate: { actions: 'forwardToKey' },
       invalidateAll: { actions: 'invalidateEveryKey' },
       'deadlines.due': { actions: 'fireDueDeadlines' },
-      'xstate.done.actor.fetch': { actions: 'forwardFetchOutcome' },
-      'xstate.error.actor.fetch': { actions: 'forwardFetchOutcome' },
+      'xstate.done.actor.fetch': { actions: 'forwardToKey' },
+      'xstate.error.actor.fetch': { actions: 'forwardToKey' },
     },
   });
 

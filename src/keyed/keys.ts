@@ -22,22 +22,22 @@ export function createKeyReader<K>(keyToString: ((key: K) => string) | undefined
   if (keyToString === undefined) {
     return (key) => {
       if ((typeof key === 'object' && key !== null) || typeof key === 'function') {
-        throw new TypeError(
-          `Expected a primitive key (string, number, bigint, boolean, symbol, null or undefined), got ${describe(key)}; pass \`keyToString\` to use other keys`,
-        );
+        throw new TypeError(`Expected a primitive key, got ${describe(key)}; pass \`keyToString\` to use other keys`);
       }
       return key as EntryKey;
     };
   }
   return (key) => {
     let rendered: unknown;
+    let cause: unknown;
     try {
       rendered = keyToString(key);
-    } catch (cause) {
-      throw new TypeError(`\`keyToString\` could not handle the key ${describe(key)}`, { cause });
+    } catch (error) {
+      cause = error;
     }
     if (typeof rendered !== 'string') {
-      throw new TypeError(`Expected \`keyToString\` to return a string, got ${describe(rendered)}`);
+      // `cause` holds what keyToString threw, if it threw.
+      throw new TypeError(`Expected \`keyToString\` to return a string, got ${describe(rendered)}`, { cause });
     }
     return rendered;
   };

@@ -36,13 +36,12 @@ export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOption
 export function validateKeyedOptions(options: unknown): void {
   validateOptions(options);
   const { fetch, maxEntries, keyToString } = options as unknown as Record<string, unknown>;
-  if (typeof fetch !== 'function') {
-    throw new TypeError(`Expected \`fetch\` to be a function (key, signal) => value, got ${describe(fetch)}`);
+  // `keyToString` may be absent; `String` stands in for it then.
+  for (const [name, value] of Object.entries({ fetch, keyToString: keyToString ?? String })) {
+    if (typeof value !== 'function')
+      throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
   }
-  if (typeof maxEntries !== 'number' || !Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+  if (!(Number.isSafeInteger(maxEntries) && (maxEntries as number) > 0)) {
     throw new RangeError(`Expected \`maxEntries\` to be a positive integer, got ${describe(maxEntries)}`);
-  }
-  if (keyToString !== undefined && typeof keyToString !== 'function') {
-    throw new TypeError(`Expected \`keyToString\` to be a function (key) => string, got ${describe(keyToString)}`);
   }
 }

@@ -295,9 +295,9 @@ describe('guarantee 8: bad input gets a clear error, and nothing breaks', () => 
   });
 
   it.each([
-    [undefined, /options to be an object.*got undefined/],
-    [null, /options to be an object.*got null/],
-    [30_000, /options to be an object.*got 30000/],
+    [undefined, /`options` to be an object.*got undefined/],
+    [null, /`options` to be an object.*got null/],
+    [30_000, /`options` to be an object.*got 30000/],
     [{ ttl: 10, refreshWindow: 1, clock: {} }, /`clock`.*now\(\).*got an object/],
     [{ ttl: 10, refreshWindow: 1, clock: { now: () => 0 } }, /`clock`/],
     [{ ttl: 10, refreshWindow: 1, clock: null }, /`clock`.*got null/],

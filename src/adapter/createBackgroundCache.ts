@@ -4,10 +4,10 @@ import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheContext, BackgroundCacheMachine, GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
 import type { FetchFn, Flight } from '../machine/fetchActor.js';
-import { describe } from '../machine/timing.js';
 import { redactInspection } from '../inspect/redactInspection.js';
 import { createSystemClock, withLongTimers } from './clock.js';
 import type { CacheClock } from './clock.js';
+import { expected } from './errors.js';
 import { validateOptions } from './options.js';
 import type { BackgroundCacheOptions } from './options.js';
 import { CacheStoppedError, disposeSymbol } from './lifecycle.js';
@@ -64,7 +64,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
 
   get(fetch: FetchFn<V>): Promise<V> {
     if (typeof fetch !== 'function') {
-      return Promise.reject(new TypeError(`Expected \`fetch\` to be a function, got ${describe(fetch)}`));
+      return Promise.reject(expected(TypeError, 'fetch', 'a function', fetch));
     }
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());

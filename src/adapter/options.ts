@@ -1,6 +1,6 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { InspectionMask } from '../inspect/redactInspection.js';
-import { assertCacheTimes, describe } from '../machine/timing.js';
+import { expected } from './errors.js';
 import type { CacheClock } from './clock.js';
 
 /** Options of {@link createBackgroundCache}. */
@@ -44,30 +44,42 @@ export interface BackgroundCacheOptions {
 }
 
 /**
+ * Throws a `RangeError` naming the option unless `ttl` is finite and > 0 and
+ * `refreshWindow` is finite with `0 <= refreshWindow < ttl`.
+ */
+export function assertCacheTimes(ttl: unknown, refreshWindow: unknown): asserts ttl is number {
+  // Comparisons with NaN are false, so these refuse NaN and Infinity too.
+  if (!(typeof ttl === 'number' && ttl > 0 && ttl < Infinity)) {
+    throw expected(RangeError, 'ttl', 'a finite number > 0', ttl);
+  }
+  if (!(typeof refreshWindow === 'number' && refreshWindow >= 0 && refreshWindow < ttl)) {
+    throw expected(RangeError, 'refreshWindow', `a finite number >= 0 and < \`ttl\` (${ttl})`, refreshWindow);
+  }
+}
+
+const CLOCK_METHODS = ['now', 'setTimeout', 'clearTimeout'] as const;
+
+/**
  * Checks `options` and throws what a caller can act on: a `RangeError` naming
  * the option for `ttl` and `refreshWindow`, a `TypeError` for a misshapen
- * clock or inspector.
+ * clock, inspector or `redact`.
  */
 export function validateOptions(options: unknown): asserts options is BackgroundCacheOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `Expected options to be an object with \`ttl\` and \`refreshWindow\`, got ${describe(options)}`,
-    );
+    throw expected(TypeError, 'options', 'an object with `ttl` and `refreshWindow`', options);
   }
   const { ttl, refreshWindow, clock, inspect, redact } = options as Record<string, unknown>;
   assertCacheTimes(ttl, refreshWindow);
-  if (clock !== undefined) {
-    const { now, setTimeout, clearTimeout } = (clock ?? {}) as Partial<Record<keyof CacheClock, unknown>>;
-    if (typeof now !== 'function' || typeof setTimeout !== 'function' || typeof clearTimeout !== 'function') {
-      throw new TypeError(
-        `Expected \`clock\` to have now(), setTimeout() and clearTimeout() methods, got ${describe(clock)}`,
-      );
-    }
+  if (
+    clock !== undefined &&
+    !CLOCK_METHODS.every((name) => typeof (clock as CacheClock | null)?.[name] === 'function')
+  ) {
+    throw expected(TypeError, 'clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
   }
-  if (inspect !== undefined && typeof inspect !== 'function' && (typeof inspect !== 'object' || inspect === null)) {
-    throw new TypeError(`Expected \`inspect\` to be a function or an observer object, got ${describe(inspect)}`);
+  if (inspect !== undefined && typeof inspect !== 'function' && !(inspect && typeof inspect === 'object')) {
+    throw expected(TypeError, 'inspect', 'a function or an observer', inspect);
   }
   if (redact !== undefined && typeof redact !== 'boolean' && typeof redact !== 'function') {
-    throw new TypeError(`Expected \`redact\` to be a boolean or a function, got ${describe(redact)}`);
+    throw expected(TypeError, 'redact', 'a boolean or a function', redact);
   }
 }

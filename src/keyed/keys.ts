@@ -1,4 +1,4 @@
-import { describe } from '../machine/timing.js';
+import { describe } from '../adapter/errors.js';
 
 /**
  * What a key becomes inside the cache: the `Map` key its entry is filed

@@ -1,6 +1,6 @@
 import { validateOptions } from '../adapter/options.js';
 import type { BackgroundCacheOptions } from '../adapter/options.js';
-import { describe } from '../machine/timing.js';
+import { describe } from '../adapter/errors.js';
 
 /** Options of {@link createKeyedBackgroundCache}: every key lives by `ttl` and `refreshWindow`. */
 export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOptions {

@@ -79,22 +79,24 @@ const untilAge = (context: BackgroundCacheContext, age: number, now: number): nu
  */
 const defineBackgroundCacheMachine = <V>() =>
   setup({
-    types: {
-      context: {} as BackgroundCacheContext<V>,
-      events: {} as BackgroundCacheEvent<V>,
-      input: {} as BackgroundCacheInput,
-      children: {} as { [FETCH_ACTOR_ID]: 'fetchValue' },
+    // One cast object: `types` only informs TypeScript, so it costs no bytes.
+    // The cast is what carries the types (the lint rule sees only the receiver).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    types: {} as {
+      context: BackgroundCacheContext<V>;
+      events: BackgroundCacheEvent<V>;
+      input: BackgroundCacheInput;
+      children: { [FETCH_ACTOR_ID]: 'fetchValue' };
     },
     actors: {
       fetchValue: fetchValueLogic as unknown as FetchValueLogic<V>,
     },
     guards: {
+      // Both read a `get` in a state that holds a value, so `storedAt` is set.
       /** The stored value has reached `ttl` at the event's time. */
-      isExpired: ({ context, event }) =>
-        context.storedAt !== undefined && isExpiredAt(context, context.storedAt, (event as GetEvent<V>).now),
+      isExpired: ({ context, event }) => isExpiredAt(context, context.storedAt!, (event as GetEvent<V>).now),
       /** The stored value is in its refresh window at the event's time. */
-      isInRefreshWindow: ({ context, event }) =>
-        context.storedAt !== undefined && isInWindowAt(context, context.storedAt, (event as GetEvent<V>).now),
+      isInRefreshWindow: ({ context, event }) => isInWindowAt(context, context.storedAt!, (event as GetEvent<V>).now),
       /** A previous value is still held (a refresh, not a first fetch). */
       hasPreviousValue: ({ context }) => context.storedAt !== undefined,
     },

@@ -23,31 +23,3 @@ export const isInWindowAt = (times: CacheTimes, storedAt: number, now: number): 
 
 /** True once a value stored at `storedAt` may no longer be served. */
 export const isExpiredAt = (times: CacheTimes, storedAt: number, now: number): boolean => now - storedAt >= times.ttl;
-
-/**
- * Throws a `RangeError` naming the option unless `ttl` is finite and > 0 and
- * `refreshWindow` is finite with `0 <= refreshWindow < ttl`.
- */
-export function assertCacheTimes(ttl: unknown, refreshWindow: unknown): asserts ttl is number {
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new RangeError(`Expected \`ttl\` to be a finite number > 0, got ${describe(ttl)}`);
-  }
-  if (
-    typeof refreshWindow !== 'number' ||
-    !Number.isFinite(refreshWindow) ||
-    refreshWindow < 0 ||
-    refreshWindow >= ttl
-  ) {
-    throw new RangeError(
-      `Expected \`refreshWindow\` to be a finite number >= 0 and < \`ttl\` (${ttl}), got ${describe(refreshWindow)}`,
-    );
-  }
-}
-
-/** A short rendering of a bad input for an error message; never throws. */
-export function describe(input: unknown): string {
-  if (typeof input === 'string') return JSON.stringify(input);
-  if (typeof input === 'function') return 'a function';
-  if (input === null || typeof input !== 'object') return String(input);
-  return Array.isArray(input) ? 'an array' : 'an object';
-}

@@ -1,7 +1,7 @@
 import { adjacencyMapToArray, getAdjacencyMap, getStateNodes } from 'xstate/graph';
 import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import { assertCacheTimes } from '../machine/timing.js';
+import { assertCacheTimes } from '../adapter/options.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { createChartModel, describeTransition } from './chartModel.js';
 import type { ChartModelState, StepIntent } from './chartModel.js';

@@ -28,8 +28,6 @@ export class Deadlines<Owner> {
   #timer: unknown;
   /** The deadline the timer is armed for; `undefined` when no timer is armed. */
   #armedFor: number | undefined;
-  /** The deadline of the last timer that fired. */
-  #fired = -Infinity;
 
   /**
    * @param clock - Time and the one timer.
@@ -60,14 +58,13 @@ export class Deadlines<Owner> {
   }
 
   /**
-   * Removes and returns the earliest deadline if it is due, else `undefined`.
-   * "Due" is judged by the clock, or by the deadline the timer was armed for
-   * when that one fired: the timer never fires early, so the moment it
-   * fires is at least its deadline even when the clock's arithmetic rounds.
+   * Removes and returns the earliest deadline if it is due by the clock, else
+   * `undefined`. (Should a timer fire a hair early by the clock's rounding,
+   * {@link Deadlines.arm} arms it again for the rest.)
    */
   takeDue(): Deadline<Owner> | undefined {
     const earliest = this.#heap[0];
-    if (earliest === undefined || earliest.at > Math.max(this.#clock.now(), this.#fired)) return undefined;
+    if (earliest === undefined || earliest.at > this.#clock.now()) return undefined;
     this.remove(earliest);
     return earliest;
   }
@@ -76,29 +73,23 @@ export class Deadlines<Owner> {
   arm(): void {
     const at = this.#heap[0]?.at;
     if (at === this.#armedFor) return;
-    this.#disarm();
-    if (at === undefined) return;
+    if (this.#armedFor !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#armedFor = at;
+    if (at === undefined) return;
     this.#timer = this.#clock.setTimeout(
       () => {
         this.#armedFor = undefined;
-        this.#fired = at;
         this.#onDue();
       },
-      Math.max(0, at - this.#clock.now()),
+      // Past due (a late clock) is a delay <= 0: the timer fires at once.
+      at - this.#clock.now(),
     );
   }
 
   /** Drops every deadline and clears the timer. */
   clear(): void {
     this.#heap.length = 0;
-    this.#disarm();
-  }
-
-  #disarm(): void {
-    if (this.#armedFor === undefined) return;
-    this.#clock.clearTimeout(this.#timer);
-    this.#armedFor = undefined;
+    this.arm();
   }
 }
 

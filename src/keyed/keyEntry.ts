@@ -1,5 +1,5 @@
 import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { BackgroundCacheInput, BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
+import type { BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { ActorRef, AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
 import type { Deadline, Deadlines } from './deadlines.js';
 import type { EntryKey } from './keys.js';
@@ -37,7 +37,7 @@ const NO_DEADLINES: readonly never[] = [];
  */
 export class KeyEntry<V> {
   readonly key: EntryKey;
-  snapshot!: KeySnapshot<V>;
+  snapshot: KeySnapshot<V>;
   /** The entry used just before this one (toward the eviction end). */
   older: KeyEntry<V> | undefined;
   /** The entry used just after this one. */
@@ -47,10 +47,10 @@ export class KeyEntry<V> {
   /** The registry: its actor system holds the fetch actors, and it hears their outcomes. */
   readonly #registry: RegistryRef;
 
-  constructor(key: EntryKey, registry: RegistryRef, snapshot?: KeySnapshot<V>) {
+  constructor(key: EntryKey, registry: RegistryRef, snapshot: KeySnapshot<V>) {
     this.key = key;
     this.#registry = registry;
-    if (snapshot) this.snapshot = snapshot;
+    this.snapshot = snapshot;
   }
 
   /** The actor system a fetch actor joins: XState reads its parent's. */
@@ -67,37 +67,28 @@ export class KeyEntry<V> {
     this.#registry.send({ ...event, key: this.key } as EventObject);
   }
 
-  /** Starts the key's chart from its initial state (`empty`), as `createActor` would. */
-  init(input: BackgroundCacheInput, deadlines: Deadlines<KeyEntry<V>>): void {
-    this.#run(deadlines, (machine, scope) => machine.getInitialSnapshot(scope, input));
-  }
-
   /**
    * Advances the key's chart by `event` with the chart's transition function,
    * then runs what the transition asks for as XState's own actor would: its
    * delayed events become deadlines, its fetch actor starts or stops.
    */
   step(event: EventObject, deadlines: Deadlines<KeyEntry<V>>): void {
-    this.#run(deadlines, (machine, scope) => machine.transition(this.snapshot, event as never, scope));
-  }
-
-  #run(
-    deadlines: Deadlines<KeyEntry<V>>,
-    advance: (machine: BackgroundCacheMachine<V>, scope: never) => KeySnapshot<V>,
-  ): void {
     const deferred: (() => void)[] = [];
-    // The chart neither logs nor emits (no `log` or `emit` action): no `emit` here.
+    // What XState's transition functions read of an actor scope. The chart
+    // emits nothing (no `emit` action), so there is no `emit`.
     const scope = {
       self: this,
-      id: '',
-      sessionId: this.sessionId,
       logger: this.system._logger,
       defer: (effect: () => void) => deferred.push(effect),
       system: this.system,
       stopChild: (child: AnyActorRef) => (child as unknown as StoppableActor)._stop(),
       actionExecutor: (action: ExecutableActionObject) => this.#execute(action, deadlines),
     } as unknown as AnyActorScope;
-    this.snapshot = advance(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, scope as never);
+    this.snapshot = (backgroundCacheMachine as unknown as BackgroundCacheMachine<V>).transition(
+      this.snapshot,
+      event as never,
+      scope as never,
+    );
     // As in XState's actor: the snapshot is current before any effect runs,
     // so a fetch that re-enters the cache sees it.
     for (const effect of deferred) effect();
@@ -123,6 +114,6 @@ export class KeyEntry<V> {
 
   /** Forgets a deadline that fired or was cancelled. */
   fired(deadline: Deadline<KeyEntry<V>>): void {
-    this.deadlines = this.deadlines.length === 1 ? NO_DEADLINES : this.deadlines.filter((other) => other !== deadline);
+    this.deadlines = this.deadlines.filter((other) => other !== deadline);
   }
 }

@@ -1,6 +1,13 @@
+import { createActor } from 'xstate';
 import type { EventObject, StateValue } from 'xstate';
+import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { CacheClock } from '../adapter/clock.js';
-import type { GetEvent, InvalidateEvent, SeedEvent } from '../machine/backgroundCacheMachine.js';
+import type {
+  BackgroundCacheMachine,
+  GetEvent,
+  InvalidateEvent,
+  SeedEvent,
+} from '../machine/backgroundCacheMachine.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { Deadlines } from './deadlines.js';
 import { KeyEntry } from './keyEntry.js';
@@ -65,9 +72,10 @@ export class KeyTable<V> {
     this.#maxEntries = settings.maxEntries;
     this.#registry = registry;
     this.#deadlines = new Deadlines(settings.clock, () => registry.send({ type: 'deadlines.due' }));
-    const blank = new KeyEntry<V>(undefined, registry);
-    blank.init({ ttl: settings.ttl, refreshWindow: settings.refreshWindow }, this.#deadlines);
-    this.#initial = blank.snapshot;
+    // An actor never started: its snapshot is the chart's initial one.
+    this.#initial = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
+      input: { ttl: settings.ttl, refreshWindow: settings.refreshWindow },
+    }).getSnapshot();
   }
 
   /** How many keys are held. */
@@ -92,7 +100,7 @@ export class KeyTable<V> {
    * create its entry, or mark it used. Any other event for a key with no
    * entry is for nobody.
    */
-  forward(event: KeyedEvent<V>): void {
+  forwardToKey(event: KeyedEvent<V>): void {
     let entry = this.#entries.get(event.key);
     const uses = event.type === 'get' || event.type === 'seed';
     if (entry === undefined) {

@@ -51,9 +51,9 @@ const defineKeyedCacheMachine = <V>() =>
     },
     actions: {
       /** Hands an event to its key's chart, creating the key for `get` and `seed`. */
-      forwardToKey: ({ context, event }) => context.entries.forward(event as KeyedEvent<V>),
+      forwardToKey: ({ context, event }) => context.entries.forwardToKey(event as KeyedEvent<V>),
       /** Sends `invalidate` to every key's chart. */
-      invalidateEveryKey: ({ context }) => context.entries.invalidateAll(),
+      invalidateAll: ({ context }) => context.entries.invalidateAll(),
       /** Delivers every key's delayed events that are due. */
       fireDueDeadlines: ({ context }) => context.entries.fireDueDeadlines(),
     },
@@ -64,7 +64,7 @@ const defineKeyedCacheMachine = <V>() =>
       get: { actions: 'forwardToKey' },
       seed: { actions: 'forwardToKey' },
       invalidate: { actions: 'forwardToKey' },
-      invalidateAll: { actions: 'invalidateEveryKey' },
+      invalidateAll: { actions: 'invalidateAll' },
       'deadlines.due': { actions: 'fireDueDeadlines' },
       'xstate.done.actor.fetch': { actions: 'forwardToKey' },
       'xstate.error.actor.fetch': { actions: 'forwardToKey' },

@@ -1,4 +1,4 @@
-import { describe } from '../adapter/errors.js';
+import { expected } from '../adapter/errors.js';
 
 /**
  * What a key becomes inside the cache: the `Map` key its entry is filed
@@ -21,8 +21,8 @@ export type KeyReader<K> = (key: K) => EntryKey;
 export function createKeyReader<K>(keyToString: ((key: K) => string) | undefined): KeyReader<K> {
   if (keyToString === undefined) {
     return (key) => {
-      if ((typeof key === 'object' && key !== null) || typeof key === 'function') {
-        throw new TypeError(`Expected a primitive key, got ${describe(key)}; pass \`keyToString\` to use other keys`);
+      if (typeof key === 'object' ? key !== null : typeof key === 'function') {
+        throw expected(TypeError, 'key', 'a primitive (pass `keyToString` for other keys)', key);
       }
       return key as EntryKey;
     };
@@ -36,8 +36,8 @@ export function createKeyReader<K>(keyToString: ((key: K) => string) | undefined
       cause = error;
     }
     if (typeof rendered !== 'string') {
-      // `cause` holds what keyToString threw, if it threw.
-      throw new TypeError(`Expected \`keyToString\` to return a string, got ${describe(rendered)}`, { cause });
+      // With what keyToString threw, if it threw.
+      throw Object.assign(expected(TypeError, 'keyToString', 'a function that returns a string', rendered), { cause });
     }
     return rendered;
   };

@@ -1,6 +1,6 @@
 import { validateOptions } from '../adapter/options.js';
 import type { BackgroundCacheOptions } from '../adapter/options.js';
-import { describe } from '../adapter/errors.js';
+import { expected } from '../adapter/errors.js';
 
 /** Options of {@link createKeyedBackgroundCache}: every key lives by `ttl` and `refreshWindow`. */
 export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOptions {
@@ -38,10 +38,9 @@ export function validateKeyedOptions(options: unknown): void {
   const { fetch, maxEntries, keyToString } = options as unknown as Record<string, unknown>;
   // `keyToString` may be absent; `String` stands in for it then.
   for (const [name, value] of Object.entries({ fetch, keyToString: keyToString ?? String })) {
-    if (typeof value !== 'function')
-      throw new TypeError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
+    if (typeof value !== 'function') throw expected(TypeError, name, 'a function', value);
   }
   if (!(Number.isSafeInteger(maxEntries) && (maxEntries as number) > 0)) {
-    throw new RangeError(`Expected \`maxEntries\` to be a positive integer, got ${describe(maxEntries)}`);
+    throw expected(RangeError, 'maxEntries', 'a positive integer', maxEntries);
   }
 }

@@ -109,8 +109,12 @@ export function renderTable(rows: readonly ScenarioRow[], subjects: readonly Ben
         .join('; '),
     ]);
   }
-  const notes = rows.flatMap((row) => row.notes.map((note) => `- (${row.id}) ${note}`));
-  return [lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n'), ...(notes.length ? ['', ...notes] : [])].join(
-    '\n',
+  // Columns padded as Prettier pads them, so that RESULTS.md passes `npm run lint` as written.
+  const widths = header.map((_, column) => Math.max(3, ...lines.map((cells) => cells[column]!.length)));
+  const table = lines.map(
+    (cells, line) =>
+      `| ${cells.map((cell, column) => (line === 1 ? '-'.repeat(widths[column]!) : cell.padEnd(widths[column]!))).join(' | ')} |`,
   );
+  const notes = rows.flatMap((row) => row.notes.map((note) => `- (${row.id}) ${note}`));
+  return [...table, ...(notes.length ? ['', ...notes] : [])].join('\n');
 }

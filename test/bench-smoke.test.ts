@@ -3,6 +3,7 @@
  * `npm run bench`), and the check that gives their ratios a meaning: the
  * hand-written floor behaves like the cache on the scenarios they time.
  */
+import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../src/index.js';
 import type { FetchFn } from '../src/index.js';
@@ -81,8 +82,11 @@ describe('the benchmark scenarios, at tiny sizes', () => {
       floor,
     );
     const table = renderTable([row], [ours, floor]);
-    expect(table).toContain('| (b) tryGet() | ns/op |');
+    expect(table).toMatch(/^\| \(b\) tryGet\(\) +\| ns\/op +\|/m);
     expect(table).toMatch(/<= 1\.5x floor: (met|\*\*missed\*\*) \(\d+\.\d\dx\)/);
+    // bench/RESULTS.md is written as rendered: it must pass the project's Prettier check.
+    const options = await prettier.resolveConfig('bench/RESULTS.md');
+    expect(await prettier.format(table, { ...options, parser: 'markdown' })).toBe(`${table}\n`);
   });
 });
 

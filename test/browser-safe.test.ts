@@ -4,9 +4,10 @@
  * realm that has only web-standard globals.
  */
 import { fileURLToPath } from 'node:url';
-import { createContext, runInContext } from 'node:vm';
+import { runInContext } from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { createWebRealm } from './helpers.js';
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
@@ -32,18 +33,7 @@ describe('guarantee 9: browser-safe', () => {
 
   it('runs in a realm with only web-standard globals', async () => {
     const { code } = await bundleForBrowser();
-    // What a page has: no process, no require, no Buffer, no setImmediate.
-    const web = {
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      performance,
-      AbortController,
-      AbortSignal,
-      DOMException,
-      console,
-    };
-    const realm = createContext({ ...web });
+    const realm = createWebRealm();
     runInContext(code, realm);
     const result: unknown = await runInContext(
       `(async () => {

@@ -4,7 +4,15 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CacheStoppedError, createBackgroundCache } from '../src/index.js';
-import { controlledFetch, countingFetch, flush, ManualClock, stateOf } from './helpers.js';
+import {
+  controlledFetch,
+  countingFetch,
+  flush,
+  ManualClock,
+  nextMacrotask,
+  stateOf,
+  watchStrayErrors,
+} from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
@@ -14,24 +22,6 @@ function setup() {
   const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock });
   return { clock, cache };
 }
-
-/** Collects unhandled rejections and uncaught exceptions while it is installed. */
-function watchStrayErrors() {
-  const stray: unknown[] = [];
-  const onStray = (error: unknown) => stray.push(error);
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
-  return {
-    stray,
-    stop() {
-      process.off('unhandledRejection', onStray);
-      process.off('uncaughtException', onStray);
-    },
-  };
-}
-
-/** Lets a macrotask pass, so that unhandled rejections get reported. */
-const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,3 +1,4 @@
+import { createContext } from 'node:vm';
 import type { CacheClock } from '../src/index.js';
 
 /** A promise with its settle functions outside (p-defer style). */
@@ -126,4 +127,50 @@ export function stateOf(actor: { getSnapshot(): { value: unknown } }): string {
   if (typeof value === 'string') return value;
   const [parent, child] = Object.entries(value as Record<string, string>)[0]!;
   return `${parent}.${child}`;
+}
+
+/** Whether `promise` has settled after pending callbacks ran. */
+export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await flush();
+  return settled;
+}
+
+/** Collects unhandled rejections and uncaught exceptions while it is installed. */
+export function watchStrayErrors() {
+  const stray: unknown[] = [];
+  const onStray = (error: unknown) => stray.push(error);
+  process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onStray);
+  return {
+    stray,
+    stop() {
+      process.off('unhandledRejection', onStray);
+      process.off('uncaughtException', onStray);
+    },
+  };
+}
+
+/** Lets a macrotask pass, so that unhandled rejections get reported. */
+export const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A fresh JavaScript realm with only what a web page has (no `process`,
+ * `require`, `Buffer` or `setImmediate`), for checking guarantee 9.
+ */
+export function createWebRealm() {
+  return createContext({
+    setTimeout,
+    clearTimeout,
+    queueMicrotask,
+    performance,
+    AbortController,
+    AbortSignal,
+    DOMException,
+    console,
+  });
 }

@@ -4,9 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createContext, runInContext } from 'node:vm';
+import { runInContext } from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { createWebRealm } from './helpers.js';
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
@@ -55,17 +56,7 @@ describe('keyed cache in a real process and a bare realm', () => {
       'iife',
       'browser',
     );
-    // What a page has: no process, no require, no Buffer, no setImmediate.
-    const realm = createContext({
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      performance,
-      AbortController,
-      AbortSignal,
-      DOMException,
-      console,
-    });
+    const realm = createWebRealm();
     runInContext(code, realm);
     const result: unknown = await runInContext(
       `(async () => {

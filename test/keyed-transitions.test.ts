@@ -5,7 +5,7 @@
  * the single-key cache's caller sees, while the other key stays where it was.
  */
 import { describe, expect, it } from 'vitest';
-import { flush } from './helpers.js';
+import { flush, isSettled } from './helpers.js';
 import { keyedSetup } from './keyed-helpers.js';
 
 const TTL = 10_000;
@@ -19,17 +19,6 @@ function setup() {
 }
 
 type Setup = ReturnType<typeof setup>;
-
-/** Whether `promise` has settled after pending callbacks ran. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await flush();
-  return settled;
-}
 
 /** Stores `key`'s first value through a fetch, now. */
 async function fetchInto(s: Setup, key: string, value = `${key}1`) {

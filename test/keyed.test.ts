@@ -9,7 +9,7 @@ import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { CacheStoppedError, createKeyedBackgroundCache, MAX_TIMER_DELAY } from '../src/index.js';
 import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../src/index.js';
-import { flush, ManualClock } from './helpers.js';
+import { flush, ManualClock, nextMacrotask, watchStrayErrors } from './helpers.js';
 import { entriesJson, keyedSetup, keyState } from './keyed-helpers.js';
 
 const TTL = 10_000;
@@ -19,23 +19,6 @@ const FRESH_FOR = TTL - WINDOW;
 function setup(options: Partial<KeyedBackgroundCacheOptions<string, string>> = {}) {
   return keyedSetup({ ttl: TTL, refreshWindow: WINDOW, ...options });
 }
-
-/** Collects unhandled rejections and uncaught exceptions while it is installed. */
-function watchStrayErrors() {
-  const stray: unknown[] = [];
-  const onStray = (error: unknown) => stray.push(error);
-  process.on('unhandledRejection', onStray);
-  process.on('uncaughtException', onStray);
-  return {
-    stray,
-    stop() {
-      process.off('unhandledRejection', onStray);
-      process.off('uncaughtException', onStray);
-    },
-  };
-}
-
-const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
 afterEach(() => {
   vi.restoreAllMocks();

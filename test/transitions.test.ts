@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../src/index.js';
-import { controlledFetch, countingFetch, flush, ManualClock, stateOf } from './helpers.js';
+import { controlledFetch, countingFetch, flush, isSettled, ManualClock, stateOf } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
@@ -47,17 +47,6 @@ function toWithoutPrevious(s: Setup) {
   const waiter = s.cache.get(fetch);
   expect(s.state()).toBe('refreshing.withoutPrevious');
   return { fetch, waiter };
-}
-
-/** Whether `promise` has settled after pending callbacks ran. */
-async function isSettled(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await flush();
-  return settled;
 }
 
 describe('SPEC transitions', () => {

@@ -4,7 +4,7 @@ import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheContext, BackgroundCacheMachine, GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
 import type { FetchFn, Flight } from '../machine/fetchActor.js';
-import { redactInspection } from '../inspect/redactInspection.js';
+import { inspectOption } from '../inspect/redactInspection.js';
 import { createSystemClock, withLongTimers } from './clock.js';
 import type { CacheClock } from './clock.js';
 import { expected } from './errors.js';
@@ -166,12 +166,7 @@ export function createBackgroundCache<V>(options: BackgroundCacheOptions): Backg
   const actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
     input: { ttl: options.ttl, refreshWindow: options.refreshWindow },
     clock,
-    ...(options.inspect && {
-      inspect:
-        options.redact === false
-          ? options.inspect
-          : redactInspection(options.inspect, typeof options.redact === 'function' ? options.redact : undefined),
-    }),
+    ...inspectOption(options),
   });
   actor.start();
   return new BackgroundCacheAdapter(actor, clock);

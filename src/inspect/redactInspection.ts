@@ -1,5 +1,6 @@
 import { toObserver } from 'xstate';
 import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
+import type { BackgroundCacheOptions } from '../adapter/options.js';
 
 /**
  * What inspection shows in place of a secret: a cached value (`'value'`) or
@@ -90,3 +91,15 @@ export function redactInspection(
     },
   };
 }
+
+/**
+ * XState's `inspect` option for a cache's actor, shared by both caches: the
+ * user's observer, redacted unless `redact: false`; nothing without one.
+ *
+ * @example
+ *   createActor(backgroundCacheMachine, { input, ...inspectOption({ inspect, redact }) });
+ */
+export const inspectOption = ({ inspect, redact }: Pick<BackgroundCacheOptions, 'inspect' | 'redact'>) =>
+  inspect && {
+    inspect: redact === false ? inspect : redactInspection(inspect, typeof redact === 'function' ? redact : undefined),
+  };

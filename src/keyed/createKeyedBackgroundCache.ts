@@ -3,7 +3,7 @@ import type { Actor } from 'xstate';
 import { createSystemClock, withLongTimers } from '../adapter/clock.js';
 import type { CacheClock } from '../adapter/clock.js';
 import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
-import { redactInspection } from '../inspect/redactInspection.js';
+import { inspectOption } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
 import type { Flight } from '../machine/fetchActor.js';
@@ -226,12 +226,7 @@ export function createKeyedBackgroundCache<K, V>(
       clock,
     },
     clock,
-    ...(options.inspect && {
-      inspect:
-        options.redact === false
-          ? options.inspect
-          : redactInspection(options.inspect, typeof options.redact === 'function' ? options.redact : undefined),
-    }),
+    ...inspectOption(options),
   });
   const { entries } = actor.getSnapshot().context;
   // However the registry stops, its keys' fetches are released and its timer cleared.

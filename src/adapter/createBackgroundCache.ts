@@ -4,6 +4,7 @@ import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheContext, BackgroundCacheMachine, GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
 import type { FetchFn, Flight } from '../machine/fetchActor.js';
+import { isExpiredAt, isFreshAt } from '../machine/timing.js';
 import { inspectOption } from '../inspect/redactInspection.js';
 import { createSystemClock, withLongTimers } from './clock.js';
 import type { CacheClock } from './clock.js';
@@ -79,13 +80,12 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     // with the get (SPEC: fresh, in the window, or the previous during a refresh).
     let servable = false;
     if (context.storedAt !== undefined) {
-      const age = now - context.storedAt;
+      servable = !isExpiredAt(context, context.storedAt, now);
       // No event for a fresh value or for the previous one while its refresh
       // is in flight.
-      if (age < context.ttl - context.refreshWindow || (age < context.ttl && snapshot.children.fetch)) {
+      if (isFreshAt(context, context.storedAt, now) || (servable && snapshot.children.fetch)) {
         return this.#serve(context);
       }
-      servable = age < context.ttl;
     }
     const event: GetEvent<V> = { type: 'get', now, fetch };
     this.actor.send(event);
@@ -118,7 +118,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     const { context } = snapshot;
     return snapshot.status === 'active' &&
       context.storedAt !== undefined &&
-      this.#clock.now() - context.storedAt < context.ttl - context.refreshWindow
+      isFreshAt(context, context.storedAt, this.#clock.now())
       ? context.value
       : undefined;
   }

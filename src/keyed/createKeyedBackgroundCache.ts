@@ -6,6 +6,7 @@ import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
 import { inspectOption } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/fetchActor.js';
+import { isExpiredAt, isFreshAt } from '../machine/timing.js';
 import type { Flight } from '../machine/fetchActor.js';
 import { keyedCacheMachine } from './keyedCacheMachine.js';
 import type { KeyedCacheMachine } from './keyedCacheMachine.js';
@@ -76,8 +77,6 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
   readonly #clock: CacheClock;
   readonly #fetch: (key: K, signal: AbortSignal) => V | PromiseLike<V>;
   readonly #readKey: KeyReader<K>;
-  readonly #ttl: number;
-  readonly #freshFor: number;
 
   constructor(options: KeyedBackgroundCacheOptions<K, V>, actor: KeyedBackgroundCacheActor<V>, clock: CacheClock) {
     this.actor = actor;
@@ -85,8 +84,6 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     this.#clock = clock;
     this.#fetch = options.fetch;
     this.#readKey = createKeyReader(options.keyToString);
-    this.#ttl = options.ttl;
-    this.#freshFor = options.ttl - options.refreshWindow;
   }
 
   get(key: K): Promise<V> {
@@ -108,15 +105,14 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     if (entry !== undefined) {
       const { context, children } = entry.snapshot;
       if (context.storedAt !== undefined) {
-        const age = now - context.storedAt;
+        servable = !isExpiredAt(context, context.storedAt, now);
         // Fast paths, decided by the snapshot alone: no event for a fresh
         // value, for the previous one while its refresh is in flight, or for
         // joining a first fetch.
-        if (age < this.#freshFor || (age < this.#ttl && children.fetch)) {
+        if (isFreshAt(context, context.storedAt, now) || (servable && children.fetch)) {
           this.#table.touch(entry);
           return Promise.resolve(context.value as V);
         }
-        servable = age < this.#ttl;
         value = context.value;
       } else {
         // No value: a key keeps its entry only while it holds a value or a fetch is in flight.
@@ -148,7 +144,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     const entry = this.#table.peek(this.#readKey(key));
     if (entry === undefined) return undefined;
     const { context } = entry.snapshot;
-    if (context.storedAt === undefined || this.#clock.now() - context.storedAt >= this.#freshFor) return undefined;
+    if (context.storedAt === undefined || !isFreshAt(context, context.storedAt, this.#clock.now())) return undefined;
     this.#table.touch(entry);
     return context.value;
   }

@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 
-export { createBackgroundCache, CacheStoppedError } from './adapter/createBackgroundCache.js';
+export { createBackgroundCache } from './adapter/createBackgroundCache.js';
+export { CacheStoppedError } from './adapter/lifecycle.js';
 export type { BackgroundCache, BackgroundCacheActor } from './adapter/createBackgroundCache.js';
 export type { BackgroundCacheOptions } from './adapter/options.js';
 export { createSystemClock, MAX_TIMER_DELAY } from './adapter/clock.js';

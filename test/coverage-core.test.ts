@@ -29,9 +29,10 @@ describe('an environment without Symbol.dispose', () => {
     vi.stubGlobal('Symbol', symbolWithoutDispose);
     vi.resetModules();
     const adapter = await import('../src/adapter/createBackgroundCache.js');
+    const lifecycle = await import('../src/adapter/lifecycle.js');
     vi.unstubAllGlobals();
 
-    expect(adapter.disposeSymbol).toBe(Symbol.for('Symbol.dispose'));
+    expect(lifecycle.disposeSymbol).toBe(Symbol.for('Symbol.dispose'));
     const cache = adapter.createBackgroundCache<string>({ ttl: 10, refreshWindow: 1, clock: new TestClock() });
     (cache as unknown as Record<symbol, () => void>)[Symbol.for('Symbol.dispose')]!();
     expect(cache.actor.getSnapshot().status).toBe('stopped');

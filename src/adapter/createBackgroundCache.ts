@@ -13,8 +13,6 @@ import { validateOptions } from './options.js';
 import type { BackgroundCacheOptions } from './options.js';
 import { CacheStoppedError, disposeSymbol } from './lifecycle.js';
 
-export { CacheStoppedError, disposeSymbol } from './lifecycle.js';
-
 /** The running actor of a cache: subscribe to it, inspect it, select from it. */
 export type BackgroundCacheActor<V> = Actor<BackgroundCacheMachine<V>>;
 

@@ -17,7 +17,7 @@ import type {
   ExecutableActionObject,
   InspectionEvent,
 } from 'xstate';
-import { CacheStoppedError } from '../adapter/createBackgroundCache.js';
+import { CacheStoppedError } from '../adapter/lifecycle.js';
 import { FETCH_ACTOR_ID } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheMachine, GetEvent } from '../machine/backgroundCacheMachine.js';
 import type { CacheTimes } from '../machine/timing.js';

@@ -1,4 +1,5 @@
-import { CacheStoppedError, createBackgroundCache } from '../adapter/createBackgroundCache.js';
+import { createBackgroundCache } from '../adapter/createBackgroundCache.js';
+import { CacheStoppedError } from '../adapter/lifecycle.js';
 import type { BackgroundCache } from '../adapter/createBackgroundCache.js';
 import type { BackgroundCacheOptions } from '../adapter/options.js';
 import type { FetchFn } from '../machine/fetchActor.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache, backgroundCacheMachine } from '../src/index.js';
+import { createBackgroundCache } from '../src/index.js';
 import { fetchValueLogic, Flight } from '../src/machine/fetchActor.js';
 import type { FetchSnapshot } from '../src/machine/fetchActor.js';
 import { isFreshAt } from '../src/machine/timing.js';
@@ -107,14 +107,5 @@ describe('age helpers and delays', () => {
     const times = { ttl: 100, refreshWindow: 20 };
     expect(isFreshAt(times, 1000, 1079)).toBe(true);
     expect(isFreshAt(times, 1000, 1080)).toBe(false);
-  });
-
-  it('should count a delay from the event when no value is held', () => {
-    const { expireAfter } = backgroundCacheMachine.implementations.delays as Record<
-      string,
-      (args: { context: unknown; event: unknown }) => number
-    >;
-    const context = { ttl: 100, refreshWindow: 20, value: undefined, storedAt: undefined, error: undefined };
-    expect(expireAfter!({ context, event: { type: 'get', now: 50 } })).toBe(100);
   });
 });

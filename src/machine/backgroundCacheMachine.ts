@@ -68,9 +68,9 @@ function eventTime(event: { type: string }): number {
   return (event as FetchErrorEvent).error.fetchedAt;
 }
 
-/** Milliseconds from `now` until the stored value's age reaches `age`. */
+/** Milliseconds from `now` until the stored value's age reaches `age` (timed states all hold a value). */
 const untilAge = (context: BackgroundCacheContext, age: number, now: number): number =>
-  Math.max(0, (context.storedAt ?? now) + age - now);
+  Math.max(0, context.storedAt! + age - now);
 
 /**
  * Builds the chart for values of type `V`. There is one chart at run time,

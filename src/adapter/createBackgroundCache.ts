@@ -284,18 +284,21 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (!(typeof age === 'number' && age >= 0 && age < Infinity)) {
       throw expected(RangeError, 'age', 'a finite number >= 0', age);
     }
-    return this.#store(value, age, true);
+    return this.#store(value, age, 'seed');
   }
 
-  /** Stores `value` as `age` ms old unless it is expired; `announce` saves and shares it. */
-  #store(value: V, age: number, announce: boolean): boolean {
+  /**
+   * Stores `value` as `age` ms old unless it is expired. A caller's seed is
+   * saved and shared; another tab's value is saved; a restored one is neither.
+   */
+  #store(value: V, age: number, origin: 'seed' | 'share' | 'restore'): boolean {
     if (this.actor.getSnapshot().status !== 'active') return false;
     const lifetime = this.#lifetime(value);
     const ttl = lifetime?.ttl ?? (this.#options.ttl as number);
     if (age >= ttl) return false;
     const now = this.#clock.now();
     this.actor.send({ type: 'seed', now, value, storedAt: now - age, ...lifetime });
-    this.#stored(value, now - age, announce);
+    if (origin !== 'restore') this.#stored(value, now - age, origin === 'seed');
     return true;
   }
 
@@ -382,7 +385,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     guard(persist, () => {
       const age = Date.now() - entry.storedAt;
       // A future-dated entry, or an entry older than what the cache already holds, is not served.
-      stored = age >= 0 && this.#isNewer(entry.storedAt) && this.#store(entry.value, age, false);
+      stored = age >= 0 && this.#isNewer(entry.storedAt) && this.#store(entry.value, age, 'restore');
     });
     if (!stored && this.#isNewer(entry.storedAt)) guard(persist, () => persist.remove());
   }
@@ -391,7 +394,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   #adopt(entry: StoredEntry<V>): void {
     if (!this.#isNewer(entry.storedAt)) return;
     try {
-      this.#store(entry.value, Math.max(0, Date.now() - entry.storedAt), false);
+      this.#store(entry.value, Math.max(0, Date.now() - entry.storedAt), 'share');
     } catch {
       // A value whose lifetime breaks the rules is not stored, here as in its own tab.
     }

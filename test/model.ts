@@ -220,6 +220,26 @@ export class CacheModel<V> {
     };
   }
 
+  /** When the held value reaches its window or its ttl, the remembered failure ends, or the flight's next wait ends. */
+  boundary(kind: 'window' | 'expiry' | 'failure' | 'retry' | 'timeout'): number | undefined {
+    const held = this.held;
+    const flight = this.#owned;
+    switch (kind) {
+      case 'window':
+        return held && held.storedAt + held.ttl - held.refreshWindow;
+      case 'expiry':
+        return held && held.storedAt + held.ttl;
+      case 'failure':
+        return this.failedUntil;
+      case 'retry':
+        return flight && !flight.attempt ? flight.retryAt : undefined;
+      case 'timeout': {
+        const { fetchTimeout } = this.#options;
+        return flight?.attempt && fetchTimeout !== undefined ? flight.attemptAt + fetchTimeout : undefined;
+      }
+    }
+  }
+
   /**
    * `get(fetch?, { signal })`: `fetch` is the label of the caller's own fetch,
    * or `undefined` for the `fetch` option; `first` is what its call does if
@@ -262,7 +282,9 @@ export class CacheModel<V> {
       case 'retrying.withPrevious':
         if (age < held!.ttl) return this.#outcome(caller, { status: 'resolved', value: held!.value });
         this.held = undefined;
-        this.#enter(this.state === 'refreshing.withPrevious' ? 'refreshing.withoutPrevious' : 'retrying.withoutPrevious');
+        this.#enter(
+          this.state === 'refreshing.withPrevious' ? 'refreshing.withoutPrevious' : 'retrying.withoutPrevious',
+        );
         return this.#join(caller);
       case 'refreshing.withoutPrevious':
       case 'retrying.withoutPrevious':
@@ -305,7 +327,11 @@ export class CacheModel<V> {
     this.held = { value, storedAt: this.now - storedAge, ...lifetime };
     this.failedUntil = undefined;
     this.error = undefined;
-    this.#enter(storedAge < lifetime.ttl - lifetime.refreshWindow ? 'current.fresh' : 'current.stale', this.#event(), true);
+    this.#enter(
+      storedAge < lifetime.ttl - lifetime.refreshWindow ? 'current.fresh' : 'current.stale',
+      this.#event(),
+      true,
+    );
     return { returns: true };
   }
 
@@ -631,7 +657,10 @@ export class CacheModel<V> {
       case 'retrying.withPrevious':
         add(this.#child, expireAt, (moment) => {
           this.held = undefined;
-          this.#enter(state === 'refreshing.withPrevious' ? 'refreshing.withoutPrevious' : 'retrying.withoutPrevious', moment);
+          this.#enter(
+            state === 'refreshing.withPrevious' ? 'refreshing.withoutPrevious' : 'retrying.withoutPrevious',
+            moment,
+          );
         });
         break;
       default:

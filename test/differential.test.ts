@@ -29,7 +29,7 @@ describe('the real cache against the independent model', () => {
         ? { numRuns: NUM_RUNS }
         : { numRuns: NUM_RUNS, seed: Number(SEED), ...(PATH === undefined ? {} : { path: PATH }) },
     );
-  }, 120_000);
+  }, 150_000);
 
   it('should agree on a background refresh that fails after its previous value expired', async () => {
     await run({

@@ -3,11 +3,11 @@
  * timeline must show each thing the README promises a newcomer will see.
  */
 import { describe, expect, it } from 'vitest';
-import { BACKEND_SCRIPT, runDemo, stateName } from '../examples/demo/scenario.js';
-import type { DemoSummary, DemoTime } from '../examples/demo/scenario.js';
-import { TIMELINE_HEADER, formatEntry, supportsColor } from '../examples/demo/timeline.js';
-import type { TimelineEntry } from '../examples/demo/timeline.js';
-import { ManualClock } from './helpers.js';
+import { BACKEND_SCRIPT, runDemo, stateName } from '../../examples/demo/scenario.js';
+import type { DemoSummary, DemoTime } from '../../examples/demo/scenario.js';
+import { TIMELINE_HEADER, formatEntry, supportsColor } from '../../examples/demo/timeline.js';
+import type { TimelineEntry } from '../../examples/demo/timeline.js';
+import { ManualClock } from '../helpers.js';
 
 /** Lets every pending promise callback run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));

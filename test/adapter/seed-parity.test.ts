@@ -7,9 +7,9 @@
  * rejects with a non-Error, and fetches and observers that re-enter the cache.
  */
 import { describe, expect, it } from 'vitest';
-import { createBackgroundCache } from '../src/index.js';
-import type { BackgroundCache } from '../src/index.js';
-import { controlledFetch, countingFetch, flush, ManualClock } from './helpers.js';
+import { createBackgroundCache } from '../../src/index.js';
+import type { BackgroundCache } from '../../src/index.js';
+import { controlledFetch, countingFetch, flush, ManualClock } from '../helpers.js';
 
 const TTL = 30_000;
 const REFRESH_WINDOW = 5_000;

@@ -8,8 +8,8 @@ import { createWebSocketInspector } from '@statelyai/inspect';
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { createBackgroundCache } from '../src/index.js';
-import { controlledFetch, flush } from './helpers.js';
+import { createBackgroundCache } from '../../src/index.js';
+import { controlledFetch, flush } from '../helpers.js';
 
 const TTL = 30_000;
 const WINDOW = 5_000;

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 /** An app that imports `names` from the entry and uses them, bundled for the browser, minified. */
 async function bundle(names: string[]) {

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CacheStoppedError, createBackgroundCache } from '../src/index.js';
-import type { BackgroundCache } from '../src/index.js';
-import { TestClock } from '../src/testing/index.js';
-import { stateOf } from './helpers.js';
+import { CacheStoppedError, createBackgroundCache } from '../../src/index.js';
+import type { BackgroundCache } from '../../src/index.js';
+import { TestClock } from '../../src/testing/index.js';
+import { stateOf } from '../helpers.js';
 import { CacheModel } from './model.js';
 import type { FetchMode, ModelOutcome } from './model.js';
 
 // Random interleavings of everything a user and time can do, run against the
-// real cache and against the independent model in test/model.ts.
+// real cache and against the independent model in model.ts.
 
 const NUM_RUNS = Number(process.env['FC_RUNS'] ?? 1000);
 

@@ -1,7 +1,7 @@
 /** The public types, checked by `npm run typecheck` and by vitest's expectTypeOf. */
 import { describe, expectTypeOf, it } from 'vitest';
-import { createBackgroundCache } from '../src/index.js';
-import type { BackgroundCache, BackgroundCacheContext, FetchFn } from '../src/index.js';
+import { createBackgroundCache } from '../../src/index.js';
+import type { BackgroundCache, BackgroundCacheContext, FetchFn } from '../../src/index.js';
 
 interface Schema {
   fields: string[];

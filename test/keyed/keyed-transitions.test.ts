@@ -5,8 +5,8 @@
  * the single-key cache's caller sees, while the other key stays where it was.
  */
 import { describe, expect, it } from 'vitest';
-import { flush, isSettled } from './helpers.js';
-import { keyedSetup } from './keyed-helpers.js';
+import { flush, isSettled } from '../helpers.js';
+import { keyedSetup } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

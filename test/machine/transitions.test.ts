@@ -4,8 +4,8 @@
  * chart's state.
  */
 import { describe, expect, it } from 'vitest';
-import { createBackgroundCache } from '../src/index.js';
-import { controlledFetch, countingFetch, flush, isSettled, ManualClock, stateOf } from './helpers.js';
+import { createBackgroundCache } from '../../src/index.js';
+import { controlledFetch, countingFetch, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

@@ -5,8 +5,8 @@
  */
 import { createActor, SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { backgroundCacheMachine, FETCH_ACTOR_ID } from '../src/index.js';
-import { defer, flush, stateOf } from './helpers.js';
+import { backgroundCacheMachine, FETCH_ACTOR_ID } from '../../src/index.js';
+import { defer, flush, stateOf } from '../helpers.js';
 
 const input = { ttl: 10_000, refreshWindow: 4_000 };
 

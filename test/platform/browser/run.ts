@@ -11,8 +11,8 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
 
-const CONFIG = fileURLToPath(new URL('../../examples/browser/vite.config.ts', import.meta.url));
-const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../../examples/browser/vite.config.ts', import.meta.url));
+const RESULTS = fileURLToPath(new URL('../../../test-results/', import.meta.url));
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',

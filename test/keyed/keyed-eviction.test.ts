@@ -5,10 +5,10 @@
  * `size` never passes `maxEntries` over 100,000 operations on 10,000 keys.
  */
 import { describe, expect, it } from 'vitest';
-import { createKeyedBackgroundCache } from '../src/index.js';
-import type { KeyedBackgroundCache } from '../src/index.js';
-import { flush, ManualClock } from './helpers.js';
-import { entriesJson, keyedSetup } from './keyed-helpers.js';
+import { createKeyedBackgroundCache } from '../../src/index.js';
+import type { KeyedBackgroundCache } from '../../src/index.js';
+import { flush, ManualClock } from '../helpers.js';
+import { entriesJson, keyedSetup } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

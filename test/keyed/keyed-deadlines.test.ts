@@ -4,9 +4,9 @@
  * added and removed in between.
  */
 import { describe, expect, it } from 'vitest';
-import { Deadlines } from '../src/keyed/deadlines.js';
-import type { Deadline } from '../src/keyed/deadlines.js';
-import { ManualClock } from './helpers.js';
+import { Deadlines } from '../../src/keyed/deadlines.js';
+import type { Deadline } from '../../src/keyed/deadlines.js';
+import { ManualClock } from '../helpers.js';
 
 const event = { type: 'due' };
 

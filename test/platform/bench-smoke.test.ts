@@ -5,11 +5,11 @@
  */
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { createBackgroundCache } from '../src/index.js';
-import type { FetchFn } from '../src/index.js';
-import { createFloorCache } from '../bench/floorCache.js';
-import type { SameSemanticsCache } from '../bench/floorCache.js';
-import { renderTable, scenarioRow } from '../bench/report.js';
+import { createBackgroundCache } from '../../src/index.js';
+import type { FetchFn } from '../../src/index.js';
+import { createFloorCache } from '../../bench/floorCache.js';
+import type { SameSemanticsCache } from '../../bench/floorCache.js';
+import { renderTable, scenarioRow } from '../../bench/report.js';
 import {
   churn,
   coldSingleFlight,
@@ -18,11 +18,11 @@ import {
   refreshCycle,
   tryGetHit,
   windowRead,
-} from '../bench/scenarios.js';
-import type { TimeControl } from '../bench/scenarios.js';
-import { allSubjects, floor, ours } from '../bench/subjects.js';
-import type { BenchSubject, Lifetimes } from '../bench/subjects.js';
-import { controlledFetch, flush, ManualClock } from './helpers.js';
+} from '../../bench/scenarios.js';
+import type { TimeControl } from '../../bench/scenarios.js';
+import { allSubjects, floor, ours } from '../../bench/subjects.js';
+import type { BenchSubject, Lifetimes } from '../../bench/subjects.js';
+import { controlledFetch, flush, ManualClock } from '../helpers.js';
 
 const TINY_MICRO = { cpuTimeMs: 1, batchSamples: 16 };
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 describe('guarantee 7: timers never hold a process', () => {
   it('a script that does one get with a 60 s ttl exits as soon as its own work is done', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot, AnyStateNode, AnyTransitionDefinition, InspectionEvent } from 'xstate';
-import { backgroundCacheMachine } from '../src/index.js';
-import { createCacheTestHarness, getCachePaths } from '../src/testing/index.js';
+import { backgroundCacheMachine } from '../../src/index.js';
+import { createCacheTestHarness, getCachePaths } from '../../src/testing/index.js';
 
 declare module 'vitest' {
   interface TaskMeta {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { backgroundCacheMachine, CacheStoppedError } from '../src/index.js';
-import type { BackgroundCacheMachine } from '../src/index.js';
-import { assertDrivable, createChartModel, describeTransition, unusedFetch } from '../src/testing/chartModel.js';
+import { backgroundCacheMachine, CacheStoppedError } from '../../src/index.js';
+import type { BackgroundCacheMachine } from '../../src/index.js';
+import { assertDrivable, createChartModel, describeTransition, unusedFetch } from '../../src/testing/chartModel.js';
 import {
   createCacheTestHarness,
   DEFAULT_PATH_TIMES,
@@ -9,9 +9,9 @@ import {
   differencesFrom,
   getCachePaths,
   TestClock,
-} from '../src/testing/index.js';
-import type { CacheObservation, CachePathStep, CacheStep, CacheTestSubject } from '../src/testing/index.js';
-import { defer } from './helpers.js';
+} from '../../src/testing/index.js';
+import type { CacheObservation, CachePathStep, CacheStep, CacheTestSubject } from '../../src/testing/index.js';
+import { defer } from '../helpers.js';
 
 const times = { ttl: 100, refreshWindow: 20 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StateValue } from 'xstate';
-import { createCacheTestHarness, differencesFrom, getCachePaths } from '../src/testing/index.js';
+import { createCacheTestHarness, differencesFrom, getCachePaths } from '../../src/testing/index.js';
 
 // One test per path generated from the chart, replayed against the real adapter.
 const { options, paths } = getCachePaths();

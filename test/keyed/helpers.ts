@@ -2,10 +2,10 @@
  * Helpers for the keyed cache's tests: a fetch the test settles per key, and
  * readers of each key's chart state.
  */
-import { createKeyedBackgroundCache } from '../src/index.js';
-import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../src/index.js';
-import { defer, ManualClock } from './helpers.js';
-import type { Deferred } from './helpers.js';
+import { createKeyedBackgroundCache } from '../../src/index.js';
+import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../../src/index.js';
+import { defer, ManualClock } from '../helpers.js';
+import type { Deferred } from '../helpers.js';
 
 /** A keyed fetch the test settles itself, per key, counting calls and keeping signals. */
 export interface KeyedControlledFetch<V> {

@@ -3,10 +3,10 @@
  * unref'd timers) and the long-timer wrapper (guarantee 10).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache, createSystemClock, MAX_TIMER_DELAY } from '../src/index.js';
-import type { CacheClock } from '../src/index.js';
-import { withLongTimers } from '../src/adapter/clock.js';
-import { countingFetch, ManualClock, stateOf } from './helpers.js';
+import { createBackgroundCache, createSystemClock, MAX_TIMER_DELAY } from '../../src/index.js';
+import type { CacheClock } from '../../src/index.js';
+import { withLongTimers } from '../../src/adapter/clock.js';
+import { countingFetch, ManualClock, stateOf } from '../helpers.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -7,10 +7,10 @@
 import { createInspector } from '@statelyai/inspect';
 import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { CacheStoppedError, createKeyedBackgroundCache, MAX_TIMER_DELAY } from '../src/index.js';
-import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../src/index.js';
-import { flush, ManualClock, nextMacrotask, watchStrayErrors } from './helpers.js';
-import { entriesJson, keyedSetup, keyState } from './keyed-helpers.js';
+import { CacheStoppedError, createKeyedBackgroundCache, MAX_TIMER_DELAY } from '../../src/index.js';
+import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../../src/index.js';
+import { flush, ManualClock, nextMacrotask, watchStrayErrors } from '../helpers.js';
+import { entriesJson, keyedSetup, keyState } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

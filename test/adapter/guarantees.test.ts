@@ -1,9 +1,9 @@
 /**
  * One `describe` per guarantee of SPEC.md (guarantees 2, 7, 9 and 10 have
- * more in clock.test.ts, process.test.ts and browser-safe.test.ts).
+ * more in clock.test.ts, ../platform/process.test.ts and ../platform/browser-safe.test.ts).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CacheStoppedError, createBackgroundCache } from '../src/index.js';
+import { CacheStoppedError, createBackgroundCache } from '../../src/index.js';
 import {
   controlledFetch,
   countingFetch,
@@ -12,7 +12,7 @@ import {
   nextMacrotask,
   stateOf,
   watchStrayErrors,
-} from './helpers.js';
+} from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

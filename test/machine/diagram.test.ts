@@ -6,8 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { setup } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { DIAGRAM_END, DIAGRAM_START, README_PATH, diagramBlock, toMermaid, withDiagram } from '../scripts/diagram.js';
-import { backgroundCacheMachine } from '../src/index.js';
+import {
+  DIAGRAM_END,
+  DIAGRAM_START,
+  README_PATH,
+  diagramBlock,
+  toMermaid,
+  withDiagram,
+} from '../../scripts/diagram.js';
+import { backgroundCacheMachine } from '../../src/index.js';
 
 describe('the README diagram', () => {
   it('should be what the chart generates (run `npm run diagram` after changing the chart)', () => {

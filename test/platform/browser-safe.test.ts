@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { runInContext } from 'node:vm';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { createWebRealm } from './helpers.js';
+import { createWebRealm } from '../helpers.js';
 
-const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
 async function bundleForBrowser() {
   const result = await build({

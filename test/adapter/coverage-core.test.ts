@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache } from '../src/index.js';
-import { fetchValueLogic, Flight } from '../src/machine/fetchActor.js';
-import type { FetchSnapshot } from '../src/machine/fetchActor.js';
-import { isFreshAt } from '../src/machine/timing.js';
-import { TestClock } from '../src/testing/index.js';
-import { flush } from './helpers.js';
+import { createBackgroundCache } from '../../src/index.js';
+import { fetchValueLogic, Flight } from '../../src/machine/fetchActor.js';
+import type { FetchSnapshot } from '../../src/machine/fetchActor.js';
+import { isFreshAt } from '../../src/machine/timing.js';
+import { TestClock } from '../../src/testing/index.js';
+import { flush } from '../helpers.js';
 
 // Lines of the core that the feature tests do not reach: environments without
 // `Symbol.dispose`, observers that re-enter the cache, and the fetch actor's
@@ -28,8 +28,8 @@ describe('an environment without Symbol.dispose', () => {
     );
     vi.stubGlobal('Symbol', symbolWithoutDispose);
     vi.resetModules();
-    const adapter = await import('../src/adapter/createBackgroundCache.js');
-    const lifecycle = await import('../src/adapter/lifecycle.js');
+    const adapter = await import('../../src/adapter/createBackgroundCache.js');
+    const lifecycle = await import('../../src/adapter/lifecycle.js');
     vi.unstubAllGlobals();
 
     expect(lifecycle.disposeSymbol).toBe(Symbol.for('Symbol.dispose'));

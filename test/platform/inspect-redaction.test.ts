@@ -9,9 +9,9 @@ import { createInspector } from '@statelyai/inspect';
 import { createActor, SimulatedClock } from 'xstate';
 import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { backgroundCacheMachine, createBackgroundCache, redactAll, redactInspection } from '../src/index.js';
-import type { BackgroundCacheOptions, InspectionMask } from '../src/index.js';
-import { controlledFetch, flush } from './helpers.js';
+import { backgroundCacheMachine, createBackgroundCache, redactAll, redactInspection } from '../../src/index.js';
+import type { BackgroundCacheOptions, InspectionMask } from '../../src/index.js';
+import { controlledFetch, flush } from '../helpers.js';
 
 const TTL = 1_000;
 const WINDOW = 200;

@@ -5,7 +5,7 @@
  * out of such an app.
  */
 import { describe, expect, it } from 'vitest';
-import { APP, LIBRARY_BUDGET, MUST_TREE_SHAKE, bundle, formatReport, measureSize } from '../scripts/size.js';
+import { APP, LIBRARY_BUDGET, MUST_TREE_SHAKE, bundle, formatReport, measureSize } from '../../scripts/size.js';
 
 const report = measureSize();
 

@@ -51,7 +51,8 @@ function manualTime(): TimeControl {
   };
 }
 
-describe('the benchmark scenarios, at tiny sizes', () => {
+// Real measurements (mitata, heap, churn), however tiny: a timeout well above what they take on a loaded machine.
+describe('the benchmark scenarios, at tiny sizes', { timeout: 30_000 }, () => {
   it('should time a fresh hit and tryGet() for every subject', async () => {
     expectNumbers(await freshHit(allSubjects, 1, TINY_MICRO), allSubjects, 1);
     expectNumbers(await tryGetHit(allSubjects, 1, TINY_MICRO), allSubjects, 1);

@@ -24,7 +24,8 @@ async function bundleForBrowser() {
   return { code: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) };
 }
 
-describe('guarantee 9: browser-safe', () => {
+// Bundles with esbuild: seconds on a loaded machine, so a timeout well above what it takes.
+describe('guarantee 9: browser-safe', { timeout: 30_000 }, () => {
   it('bundles for the browser without any Node built-in', async () => {
     const { code, inputs } = await bundleForBrowser();
     expect(inputs.filter((input) => input.startsWith('node:'))).toEqual([]);

@@ -24,7 +24,8 @@ async function bundle(contents: string, format: 'esm' | 'iife', platform: 'neutr
   return result.outputFiles[0]!.text;
 }
 
-describe('keyed cache in a real process and a bare realm', () => {
+// Bundles and spawns Node (its own limit is 30 s): a test timeout above that limit.
+describe('keyed cache in a real process and a bare realm', { timeout: 60_000 }, () => {
   it('should let a script with a 60 s ttl exit as soon as its own work is done', async () => {
     const script = await bundle(
       `

@@ -31,7 +31,8 @@ async function bundle(names: string[]) {
   return { code, inputs, gzip: gzipSync(code, { level: 9 }).length };
 }
 
-describe('keyed cache size', () => {
+// Bundles with esbuild: seconds on a loaded machine, so a timeout well above what it takes.
+describe('keyed cache size', { timeout: 30_000 }, () => {
   it('should tree-shake away from an app that imports only createBackgroundCache', async () => {
     const single = await bundle(['createBackgroundCache']);
     expect(single.inputs.filter((input) => input.includes('src/keyed/'))).toEqual([]);

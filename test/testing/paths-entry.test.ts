@@ -16,7 +16,8 @@ async function bundledInputs(entry: string): Promise<string[]> {
   return Object.keys(result.metafile.inputs);
 }
 
-describe('the testing entry', () => {
+// Bundles with esbuild: seconds on a loaded machine, so a timeout well above what it takes.
+describe('the testing entry', { timeout: 30_000 }, () => {
   it('should stay out of an app that imports only the main entry', async () => {
     const inputs = await bundledInputs('src/index.ts');
     expect(inputs.filter((input) => input.startsWith('src/testing/'))).toEqual([]);

@@ -46,6 +46,7 @@ const idOf = (transition: AnyTransitionDefinition): string =>
   `${transition.source.id}|${transition.eventType}|${transition.source.transitions.get(transition.eventType)!.indexOf(transition)}`;
 
 describe('coverage of backgroundCacheMachine by the generated paths', () => {
+  // Replays every generated path in one test: over a second on a loaded machine, so a timeout well above that.
   it('should take every state node and every transition of the chart when replayed on the real cache', async ({
     task,
   }) => {
@@ -79,7 +80,7 @@ describe('coverage of backgroundCacheMachine by the generated paths', () => {
     // The generator's own count agrees with the definition and with the run.
     expect(coverage.states).toEqual({ covered: nodes.length, total: nodes.length, uncovered: [] });
     expect(coverage.transitions).toEqual({ covered: transitions.length, total: transitions.length, uncovered: [] });
-  });
+  }, 30_000);
 
   it('should count the transitions of the definition: events, delays and invoke outcomes', () => {
     const ids = [backgroundCacheMachine.root, ...stateNodesOf(backgroundCacheMachine.root)].flatMap(transitionsOf);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
-import { fetchValueLogic, Flight } from '../../src/machine/fetchActor.js';
-import type { FetchSnapshot } from '../../src/machine/fetchActor.js';
+import { FlightRunner } from '../../src/machine/flights.js';
 import { isFreshAt } from '../../src/machine/timing.js';
 import { TestClock } from '../../src/testing/index.js';
 import { flush } from '../helpers.js';
@@ -72,33 +71,22 @@ describe('a get that an observer queues behind the event being processed', () =>
   });
 });
 
-describe('the fetch actor', () => {
-  const request = { now: 0, fetch: () => 'value' };
-  const snapshotWith = (status: FetchSnapshot<unknown>['status']): FetchSnapshot<unknown> =>
-    ({ status, output: undefined, error: undefined, flight: new Flight(), request }) as FetchSnapshot<unknown>;
-
-  it('should count the callers waiting on its flight', async () => {
-    const cache = createBackgroundCache<string>({ ttl: 100, refreshWindow: 10, clock: new TestClock() });
-    void cache.get(() => new Promise<string>(() => {}));
-    void cache.get(() => 'unused');
-    await flush();
-    expect(cache.actor.getSnapshot().children.fetch!.getSnapshot().flight.waiters).toBe(2);
-  });
-
-  it('should neither start nor change once it is no longer active', () => {
-    const done = snapshotWith('done');
-    const scope = { self: { send: vi.fn() }, system: { _clock: { now: () => 0 } } };
-    fetchValueLogic.start!(done, scope as never);
-    expect(scope.self.send).not.toHaveBeenCalled();
-    expect(fetchValueLogic.transition(done, { type: 'fetch.resolve', value: 1, fetchedAt: 0 }, scope as never)).toBe(
-      done,
-    );
-  });
-
-  it('should ignore an event it does not know, and persist its snapshot as it is', () => {
-    const active = snapshotWith('active');
-    expect(fetchValueLogic.transition(active, { type: 'poke' } as never, {} as never)).toBe(active);
-    expect(fetchValueLogic.getPersistedSnapshot(active)).toBe(active);
+describe('the flight runner', () => {
+  it('should ignore commands for a flight it does not run', () => {
+    const reports: unknown[] = [];
+    const runner = new FlightRunner<string>({
+      now: () => 0,
+      report: (event) => reports.push(event),
+      attempt: () => new Promise(() => {}),
+      lifetime: () => undefined,
+    });
+    runner.command({ type: 'flight.retry', flight: 7 });
+    runner.command({ type: 'flight.timeout', flight: 7, reason: 'x' });
+    runner.command({ type: 'flight.fail', flight: 7, reason: 'x' });
+    runner.command({ type: 'flight.release', flight: 7 });
+    runner.release();
+    expect(runner.current).toBeUndefined();
+    expect(reports).toEqual([]);
   });
 });
 

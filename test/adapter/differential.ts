@@ -18,7 +18,7 @@ import { Part1Model } from './model-part1.js';
  */
 
 export type Mode = 'deferred' | 'throws' | 'returns';
-export type Boundary = 'window' | 'expiry' | 'failure' | 'retry' | 'timeout';
+export type Boundary = 'window' | 'failureAtWindow' | 'expiry' | 'failure' | 'retry' | 'timeout';
 
 /** A value's lifetime as the `ttl`/`refreshWindow` functions compute it, rules broken or not. */
 interface LifeEntry {
@@ -83,7 +83,7 @@ function actionArbitrary(ttl: number, part1: boolean): fc.Arbitrary<Action> {
     boundary: fc.constantFrom<Boundary>(
       'window',
       'expiry',
-      ...(part1 ? [] : (['failure', 'retry', 'timeout'] as const)),
+      ...(part1 ? [] : (['failureAtWindow', 'failure', 'retry', 'timeout'] as const)),
     ),
     offset: fc.integer({ min: -1, max: 1 }),
     fire: fc.boolean(),

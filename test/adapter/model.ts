@@ -14,10 +14,20 @@
  *   settles after its `fetchTimeout` while the timeout's timer is late still
  *   counts, as the timeout has not happened yet.
  * - Which waits a late timer's transition arms, and from when they count, is
- *   `lateTimers` (see {@link LateTimers}).
+ *   `lateTimers` (see {@link LateTimers}). The differential test holds the
+ *   cache to `'lagged'`, which is how it behaves today; `'spec'` is the SPEC's
+ *   own reading and the cache fails it (finding F1 in
+ *   v2-differential-findings.test.ts).
  * - An attempt of a flight the cache no longer owns (superseded, or the cache
- *   stopped) has no timeout: the `fetchTimeout` row is a row of `refreshing.*`
- *   (see {@link ModelOptions.supersededAttemptsTimeOut} for the other reading).
+ *   stopped) has no timeout: the `fetchTimeout` row is a row of `refreshing.*`.
+ *   Guarantee 14 read literally says otherwise ("every attempt settles within
+ *   it"): {@link ModelOptions.supersededAttemptsTimeOut}, which the cache
+ *   fails (finding F2).
+ * - Where the SPEC leaves an order open, the model takes the cache's: a `get`
+ *   checks an aborted signal, then a missing fetch, then a stopped cache;
+ *   `seed` checks `age`, then a stopped cache, then the lifetime.
+ *   `peek().error` is the last failed attempt's reason until a value is stored
+ *   (an `invalidate` keeps it).
  */
 
 /** The chart states of the SPEC's two state tables. */
@@ -220,13 +230,19 @@ export class CacheModel<V> {
     };
   }
 
-  /** When the held value reaches its window or its ttl, the remembered failure ends, or the flight's next wait ends. */
-  boundary(kind: 'window' | 'expiry' | 'failure' | 'retry' | 'timeout'): number | undefined {
+  /**
+   * When the held value reaches its window or its ttl, the remembered failure
+   * ends, or the flight's next wait ends; `failureAtWindow`: when a failure
+   * would be remembered exactly until the held value's window.
+   */
+  boundary(kind: 'window' | 'failureAtWindow' | 'expiry' | 'failure' | 'retry' | 'timeout'): number | undefined {
     const held = this.held;
     const flight = this.#owned;
     switch (kind) {
       case 'window':
         return held && held.storedAt + held.ttl - held.refreshWindow;
+      case 'failureAtWindow':
+        return held && held.storedAt + held.ttl - held.refreshWindow - (this.#options.errorTtl ?? 0);
       case 'expiry':
         return held && held.storedAt + held.ttl;
       case 'failure':

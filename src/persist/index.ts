@@ -7,5 +7,5 @@
  */
 
 export { storagePersister, STORAGE_FORMAT_VERSION } from './storagePersister.js';
-export type { StorageLike, StoragePersisterOptions } from './storagePersister.js';
+export type { StorageLike, StoragePersister, StoragePersisterOptions } from './storagePersister.js';
 export type { CachePersister, StoredEntry } from '../adapter/extensions.js';

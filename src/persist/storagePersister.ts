@@ -47,6 +47,12 @@ export interface StoragePersisterOptions<V> {
   onError?: ((error: unknown) => void) | undefined;
 }
 
+/** The {@link CachePersister} made by {@link storagePersister}: its `load` is synchronous. */
+export interface StoragePersister<V> extends CachePersister<V> {
+  /** The saved entry, read at once; `undefined` when there is none or it cannot be served. */
+  load(): StoredEntry<V> | undefined;
+}
+
 /** The format of the entries this release writes; entries of any other version are removed on load. */
 export const STORAGE_FORMAT_VERSION = 1;
 
@@ -92,7 +98,7 @@ const isEnvelope = (data: unknown): data is Envelope =>
  * @param key The storage key the entry is kept under (one key per cache).
  * @param options Where and how; see {@link StoragePersisterOptions}.
  */
-export function storagePersister<V>(key: string, options: StoragePersisterOptions<V> = {}): CachePersister<V> {
+export function storagePersister<V>(key: string, options: StoragePersisterOptions<V> = {}): StoragePersister<V> {
   const { storage, serialize, deserialize, onError } = options;
   const report = (error: unknown): void => onError?.(error);
   /** Runs `use` on the storage; what it (or reaching the storage) throws is reported. */

@@ -1,0 +1,116 @@
+/**
+ * The page `test/platform/browser/persist.ts` drives: one cache with `persist` over the
+ * real `localStorage` and `refreshOn: [refreshOnVisible(), refreshOnOnline()]`,
+ * fetching `/api/value` from the test's server. The cache clock is a
+ * `SimulatedClock` the test moves (`persistTest.clock.increment(ms)`); the wall
+ * clock (`Date`) is fixed by the test with Playwright's `clock.setFixedTime`,
+ * so no assertion depends on how fast anything runs.
+ */
+import { SimulatedClock } from 'xstate';
+import { createBackgroundCache } from 'xstate-background-cache';
+import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';
+import { storagePersister } from 'xstate-background-cache/persist';
+import { ERROR_TTL, KEY, TTL, WINDOW } from './constants.js';
+
+/** What the backend answers: the number of its call. */
+interface Value {
+  readonly n: number;
+}
+
+const isValue = (data: unknown): data is Value =>
+  typeof data === 'object' && data !== null && Number.isInteger((data as Value).n);
+
+const errors: string[] = [];
+const clock = new SimulatedClock();
+const cache = createBackgroundCache<Value>({
+  ttl: TTL,
+  refreshWindow: WINDOW,
+  errorTtl: ERROR_TTL,
+  clock,
+  fetch: async (signal) => {
+    const response = await fetch('/api/value', { signal, cache: 'no-store' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const data: unknown = await response.json();
+    if (!isValue(data)) throw new TypeError('not a value');
+    return data;
+  },
+  persist: storagePersister<Value>(KEY, {
+    deserialize: (data) => {
+      if (!isValue(data)) throw new TypeError('The saved value has the wrong shape');
+      return data;
+    },
+    onError: (error) => errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+  }),
+  refreshOn: [refreshOnVisible(), refreshOnOnline()],
+});
+
+const stateOf = (): string => {
+  const value = cache.actor.getSnapshot().value;
+  if (typeof value === 'string') return value;
+  const [parent, child] = Object.entries(value)[0] ?? [];
+  return `${String(parent)}.${String(child)}`;
+};
+
+/** The cache as the test reads it. */
+const observe = () => {
+  const { storedAt } = cache.actor.getSnapshot().context;
+  return {
+    state: stateOf(),
+    value: cache.peek().value,
+    fresh: cache.tryGet(),
+    age: storedAt === undefined ? undefined : clock.now() - storedAt,
+  };
+};
+
+// Read before anything else runs: what the cache held when createBackgroundCache returned.
+const atCreate = observe();
+
+// Headless Chromium keeps every page visible; the test hides and shows this one
+// by overriding `visibilityState` and dispatching the event the browser would.
+let visibility: DocumentVisibilityState = 'visible';
+Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+Object.defineProperty(document, 'hidden', { configurable: true, get: () => visibility === 'hidden' });
+
+const persistTest = {
+  cache,
+  clock,
+  errors,
+  atCreate,
+  observe,
+  setVisibility(state: DocumentVisibilityState): void {
+    visibility = state;
+    document.dispatchEvent(new Event('visibilitychange'));
+  },
+  /** Fills `localStorage` until it throws `QuotaExceededError`; returns the keys it wrote. */
+  fillStorage(): string[] {
+    const keys: string[] = [];
+    const chunk = 'x'.repeat(256 * 1024);
+    try {
+      for (let i = 0; i < 1_000; i++) {
+        localStorage.setItem(`filler-${i}`, chunk);
+        keys.push(`filler-${i}`);
+      }
+    } catch {
+      // Full. Top up with smaller items so that not even a small entry fits.
+      for (let size = 16 * 1024; size >= 1; size = Math.floor(size / 2)) {
+        try {
+          for (;;) {
+            localStorage.setItem(`filler-${keys.length}`, 'x'.repeat(size));
+            keys.push(`filler-${keys.length}`);
+          }
+        } catch {
+          // Next size down.
+        }
+      }
+    }
+    return keys;
+  },
+};
+
+declare global {
+  interface Window {
+    persistTest: typeof persistTest;
+  }
+}
+window.persistTest = persistTest;
+document.body.dataset['ready'] = 'true';

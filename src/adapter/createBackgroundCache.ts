@@ -206,7 +206,13 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
    * for the flight; or by a trigger, which only starts what a read would.
    */
   #read(fetch: FetchFn<V>, signal: AbortSignal | undefined, join: boolean): Promise<V> {
-    if (this.#restoring) return this.#restoring.then(() => this.#read(fetch, signal, join));
+    if (this.#restoring) {
+      // The caller can leave while the restore is pending (guarantee 13).
+      const restored = this.#restoring.then(() =>
+        signal?.aborted ? Promise.reject(signal.reason as Error) : this.#read(fetch, signal, join),
+      );
+      return signal ? untilAborted(restored, signal) : restored;
+    }
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     const { context } = snapshot;
@@ -314,6 +320,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   invalidate(): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.actor.send({ type: 'invalidate' });
+    // A restore still loading would bring back what the caller just dropped.
+    this.#restoring = undefined;
     const persist = this.#options.persist;
     if (persist) guard(persist, () => persist.remove());
     this.#connection?.invalidate();
@@ -323,6 +331,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (this.actor.getSnapshot().status !== 'active') return;
     // Callers already waiting keep their flight; an unheard one aborts.
     this.#runner.release();
+    this.#restoring = undefined;
     this.actor.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#connection?.close();
@@ -367,16 +376,19 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       this.#restoreEntry(persist, loaded);
       return;
     }
-    this.#restoring = Promise.resolve(loaded).then(
+    // An invalidate() or stop() while loading supersedes the load: its entry is neither restored nor removed.
+    const restoring: Promise<void> = Promise.resolve(loaded).then(
       (entry) => {
+        if (this.#restoring !== restoring) return;
         this.#restoring = undefined;
         this.#restoreEntry(persist, entry);
       },
       (error: unknown) => {
-        this.#restoring = undefined;
-        persist.onError?.(error);
+        if (this.#restoring === restoring) this.#restoring = undefined;
+        report(persist, error);
       },
     );
+    this.#restoring = restoring;
   }
 
   #restoreEntry(persist: CachePersister<V>, entry: StoredEntry<V> | undefined): void {
@@ -416,12 +428,26 @@ function guard(persist: CachePersister<unknown>, call: () => void): void {
   try {
     call();
   } catch (error) {
-    try {
-      persist.onError?.(error);
-    } catch {
-      // An onError that throws has nowhere further to go.
-    }
+    report(persist, error);
   }
+}
+
+/** Hands `error` to the persister's `onError`, if any. */
+function report(persist: CachePersister<unknown>, error: unknown): void {
+  try {
+    persist.onError?.(error);
+  } catch {
+    // An onError that throws has nowhere further to go.
+  }
+}
+
+/** `promise`, or a rejection with `signal.reason` as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const leave = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', leave, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+  });
 }
 
 /**

@@ -33,33 +33,6 @@ const STEP_TIMEOUT = 10_000;
 /** Wall-clock time of the first visit. */
 const T0 = Date.UTC(2026, 11, 2, 4, 0, 0);
 
-interface Observed {
-  state: string;
-  value: { n: number } | undefined;
-  fresh: { n: number } | undefined;
-  age: number | undefined;
-}
-
-declare global {
-  interface Window {
-    persistTest: {
-      cache: {
-        get(): Promise<{ n: number }>;
-        refresh(): Promise<{ n: number }>;
-        invalidate(): void;
-        stop(): void;
-      };
-      clock: { increment(ms: number): void };
-      errors: string[];
-      atCreate: Observed;
-      observe(): Observed;
-      setVisibility(state: DocumentVisibilityState): void;
-      fillStorage(): string[];
-    };
-    networkEvents: string[];
-  }
-}
-
 async function bundlePage(): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./persist/page.ts', import.meta.url))],

@@ -11,11 +11,7 @@ import { createBackgroundCache } from 'xstate-background-cache';
 import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';
 import { storagePersister } from 'xstate-background-cache/persist';
 import { ERROR_TTL, KEY, TTL, WINDOW } from './constants.js';
-
-/** What the backend answers: the number of its call. */
-interface Value {
-  readonly n: number;
-}
+import type { PersistTestPage, Value } from './constants.js';
 
 const isValue = (data: unknown): data is Value =>
   typeof data === 'object' && data !== null && Number.isInteger((data as Value).n);
@@ -71,7 +67,7 @@ let visibility: DocumentVisibilityState = 'visible';
 Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
 Object.defineProperty(document, 'hidden', { configurable: true, get: () => visibility === 'hidden' });
 
-const persistTest = {
+const persistTest: PersistTestPage = {
   cache,
   clock,
   errors,
@@ -107,10 +103,5 @@ const persistTest = {
   },
 };
 
-declare global {
-  interface Window {
-    persistTest: typeof persistTest;
-  }
-}
 window.persistTest = persistTest;
 document.body.dataset['ready'] = 'true';

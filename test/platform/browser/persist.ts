@@ -56,14 +56,16 @@ async function bundlePage(): Promise<string> {
 
 /** The page, its script, and a backend that answers `{ n }` (the number of its call) or 503 when failing. */
 async function startServer(script: string) {
-  const backend = { calls: 0, failing: false };
+  const backend = { calls: 0, failing: false, padding: '' };
   const server = createServer((request, response) => {
     if (request.url === '/api/value') {
       backend.calls++;
       if (backend.failing) {
         response.writeHead(503, 'Service Unavailable').end();
       } else {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ n: backend.calls }));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(backend.padding ? { n: backend.calls, padding: backend.padding } : { n: backend.calls }));
       }
     } else if (request.url === '/page.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
@@ -87,7 +89,7 @@ interface Run {
   page: Page;
   context: BrowserContext;
   cdp: CDPSession;
-  backend: { calls: number; failing: boolean };
+  backend: { calls: number; failing: boolean; padding: string };
   url: string;
 }
 
@@ -115,7 +117,7 @@ async function advance({ page, context }: Run, ms: number, now: { at: number }):
 async function reloadAt({ page, context }: Run, at: number): Promise<void> {
   await context.clock.setFixedTime(at);
   await page.reload();
-  await page.waitForSelector('body[data-ready="true"]', { timeout: STEP_TIMEOUT });
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: STEP_TIMEOUT });
 }
 
 /** Hides then shows the page; returns the state right after each event. */
@@ -129,12 +131,16 @@ const hideAndShow = (page: Page) =>
 
 /** Takes the browser offline and back; returns the state right after the page saw `online`. */
 async function offlineAndBack({ page, context }: Run): Promise<string> {
-  await page.evaluate(() => (window.networkEvents = []));
+  await page.evaluate(() => window.persistTest.networkEvents.splice(0));
   await context.setOffline(true);
-  await page.waitForFunction(() => window.networkEvents.includes('offline'), null, { timeout: STEP_TIMEOUT });
+  await page.waitForFunction(() => window.persistTest.networkEvents.includes('offline'), null, {
+    timeout: STEP_TIMEOUT,
+  });
   await context.setOffline(false);
-  await page.waitForFunction(() => window.networkEvents.includes('online'), null, { timeout: STEP_TIMEOUT });
-  return page.evaluate(() => window.networkEvents.at(-1) ?? '');
+  await page.waitForFunction(() => window.persistTest.networkEvents.includes('online'), null, {
+    timeout: STEP_TIMEOUT,
+  });
+  return page.evaluate(() => window.persistTest.networkEvents.at(-1) ?? '');
 }
 
 /** Listeners of `type` on the page's `target` (`document` or `window`), as DevTools counts them. */
@@ -245,7 +251,9 @@ const steps: [string, (run: Run) => Promise<void>][] = [
       expectEqual(run.backend.calls, 4, 'backend calls');
       expectEqual(await run.page.evaluate(() => window.persistTest.cache.get()), { n: 5 }, 'get');
       expectEqual(await saved(run.page), { v: 1, storedAt: now.at, value: { n: 5 } }, 'saved entry');
-      await run.page.evaluate(() => localStorage.clear());
+      await run.page.evaluate(() => {
+        for (let i = 0; i < 20; i++) localStorage.removeItem(`garbage-${i}`);
+      });
     },
   ],
   [
@@ -255,14 +263,21 @@ const steps: [string, (run: Run) => Promise<void>][] = [
       expectEqual((await saved(run.page)) !== null, true, 'an entry saved before');
       const filled = await run.page.evaluate(() => window.persistTest.fillStorage().length);
       if (filled < 10) throw new Error(`filled localStorage with only ${filled} items`);
-      expectEqual(await run.page.evaluate(() => window.persistTest.cache.refresh()), { n: 6 }, 'refresh');
-      expectEqual((await observe(run.page)).fresh, { n: 6 }, 'value in memory');
+      // A larger value than the one saved, so that it cannot take the older entry's place.
+      run.backend.padding = 'x'.repeat(1_000);
+      const refreshed = await run.page.evaluate(() => window.persistTest.cache.refresh());
+      run.backend.padding = '';
+      expectEqual(refreshed.n, 6, 'refresh');
+      expectEqual((await observe(run.page)).fresh, refreshed, 'value in memory');
       const reported = await errors(run.page);
       if (!reported.some((error) => error.startsWith('QuotaExceededError'))) {
         throw new Error(`onError: expected a QuotaExceededError, got ${JSON.stringify(reported)}`);
       }
       expectEqual(await saved(run.page), null, 'the older entry');
       await run.page.evaluate(() => localStorage.clear());
+      // Memory only from here: the value is served, no backend call.
+      expectEqual((await run.page.evaluate(() => window.persistTest.cache.get())).n, 6, 'get');
+      expectEqual(run.backend.calls, 6, 'backend calls');
     },
   ],
   [
@@ -270,7 +285,7 @@ const steps: [string, (run: Run) => Promise<void>][] = [
     async (run) => {
       expectEqual((await observe(run.page)).state, 'current.fresh', 'state before');
       expectEqual(await hideAndShow(run.page), ['current.fresh', 'current.fresh'], 'states after hidden, visible');
-      expectEqual(await run.page.evaluate(() => window.persistTest.cache.get()), { n: 6 }, 'get');
+      expectEqual((await run.page.evaluate(() => window.persistTest.cache.get())).n, 6, 'get');
       expectEqual(run.backend.calls, 6, 'backend calls');
     },
   ],
@@ -297,16 +312,7 @@ const steps: [string, (run: Run) => Promise<void>][] = [
   [
     'back online (context.setOffline): a fresh value is not refreshed',
     async (run) => {
-      await run.page.evaluate(() => {
-        window.networkEvents = [];
-        const log = (event: Event) => window.networkEvents.push(event.type);
-        window.addEventListener('online', log);
-        window.addEventListener('offline', log);
-        (window as unknown as { removeProbe(): void }).removeProbe = () => {
-          window.removeEventListener('online', log);
-          window.removeEventListener('offline', log);
-        };
-      });
+      await run.page.evaluate(() => window.persistTest.watchNetwork(true));
       await offlineAndBack(run);
       expectEqual((await observe(run.page)).state, 'current.fresh', 'state');
       expectEqual(await run.page.evaluate(() => window.persistTest.cache.get()), { n: 8 }, 'get');
@@ -362,7 +368,7 @@ const steps: [string, (run: Run) => Promise<void>][] = [
   [
     'stop() removes every listener: none left on document or window',
     async (run) => {
-      await run.page.evaluate(() => (window as unknown as { removeProbe(): void }).removeProbe());
+      await run.page.evaluate(() => window.persistTest.watchNetwork(false));
       expectEqual(await listenerCount(run, 'document', 'visibilitychange'), 1, 'visibilitychange before stop');
       expectEqual(await listenerCount(run, 'window', 'online'), 1, 'online before stop');
       await run.page.evaluate(() => window.persistTest.cache.stop());
@@ -392,7 +398,7 @@ async function main(): Promise<number> {
     });
     page.on('pageerror', (error) => problems.push(error.message));
     await page.goto(server.url);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: STEP_TIMEOUT });
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: STEP_TIMEOUT });
     const run: Run = {
       page,
       context,

@@ -33,6 +33,10 @@ export interface PersistTestPage {
   observe(): Observed;
   /** Sets `document.visibilityState` and dispatches `visibilitychange`. */
   setVisibility(state: DocumentVisibilityState): void;
+  /** `online` and `offline` events seen while watching. */
+  networkEvents: string[];
+  /** Starts or stops watching `online` and `offline` (a probe the runner removes before counting listeners). */
+  watchNetwork(watch: boolean): void;
   /** Fills `localStorage` until it throws `QuotaExceededError`; returns the keys it wrote. */
   fillStorage(): string[];
 }
@@ -40,7 +44,5 @@ export interface PersistTestPage {
 declare global {
   interface Window {
     persistTest: PersistTestPage;
-    /** `online` and `offline` events the runner's probe saw. */
-    networkEvents: string[];
   }
 }

@@ -62,10 +62,18 @@ const observe = () => {
 const atCreate = observe();
 
 // Headless Chromium keeps every page visible; the test hides and shows this one
-// by overriding `visibilityState` and dispatching the event the browser would.
-let visibility: DocumentVisibilityState = 'visible';
-Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
-Object.defineProperty(document, 'hidden', { configurable: true, get: () => visibility === 'hidden' });
+// by overriding `visibilityState` for the length of the event it dispatches, as
+// the browser would. At any other moment (a reload's own `visibilitychange` to
+// hidden, for one) the page reads the real state.
+const real = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState');
+let forced: DocumentVisibilityState | undefined;
+Object.defineProperty(document, 'visibilityState', {
+  configurable: true,
+  get: () => forced ?? (real?.get?.call(document) as DocumentVisibilityState),
+});
+
+const networkEvents: string[] = [];
+const logNetwork = (event: Event): void => void networkEvents.push(event.type);
 
 const persistTest: PersistTestPage = {
   cache,
@@ -74,8 +82,19 @@ const persistTest: PersistTestPage = {
   atCreate,
   observe,
   setVisibility(state: DocumentVisibilityState): void {
-    visibility = state;
-    document.dispatchEvent(new Event('visibilitychange'));
+    forced = state;
+    try {
+      document.dispatchEvent(new Event('visibilitychange'));
+    } finally {
+      forced = undefined;
+    }
+  },
+  networkEvents,
+  watchNetwork(watch: boolean): void {
+    for (const type of ['online', 'offline']) {
+      if (watch) window.addEventListener(type, logNetwork);
+      else window.removeEventListener(type, logNetwork);
+    }
   },
   /** Fills `localStorage` until it throws `QuotaExceededError`; returns the keys it wrote. */
   fillStorage(): string[] {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBackgroundCache } from 'xstate-background-cache';
 import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';
 import { STORAGE_FORMAT_VERSION, storagePersister } from 'xstate-background-cache/persist';
 
@@ -26,6 +27,26 @@ assert.equal(storagePersister('dist-check').load(), undefined);
 
 // No document or window in Node: the triggers never fire and unsubscribe cleanly.
 for (const trigger of [refreshOnVisible(), refreshOnOnline()]) trigger.subscribe(() => assert.fail('fired'))();
+
+// The three packages together, as an app uses them: a value restored with its age, a trigger that refreshes it.
+persister.save({ value: { n: 1 }, storedAt: Date.now() - 55_000 });
+const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+let fetches = 0;
+const cache = createBackgroundCache({
+  ttl: 60_000,
+  refreshWindow: 10_000,
+  fetch: () => ({ n: 2 + fetches++ }),
+  persist: persister,
+  refreshOn: [refreshOnVisible({ document })],
+});
+assert.deepEqual(cache.peek().value, { n: 1 });
+assert.deepEqual(cache.actor.getSnapshot().value, { current: 'stale' });
+document.dispatchEvent(new Event('visibilitychange'));
+await new Promise((resolve) => setTimeout(resolve, 0));
+assert.equal(fetches, 1);
+assert.deepEqual(cache.tryGet(), { n: 2 });
+assert.deepEqual(JSON.parse(items.get('dist-check')).value, { n: 2 });
+cache.stop();
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const files = new Set();

@@ -207,11 +207,16 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
    */
   #read(fetch: FetchFn<V>, signal: AbortSignal | undefined, join: boolean): Promise<V> {
     if (this.#restoring) {
-      // The caller can leave while the restore is pending (guarantee 13).
+      // The caller can leave while the restore is pending (guarantee 13), and starts nothing once it has.
       const restored = this.#restoring.then(() =>
         signal?.aborted ? Promise.reject(signal.reason as Error) : this.#read(fetch, signal, join),
       );
-      return signal ? untilAborted(restored, signal) : restored;
+      return signal
+        ? Promise.race([
+            restored,
+            new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
+          ])
+        : restored;
     }
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
@@ -382,19 +387,21 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       this.#restoreEntry(persist, loaded);
       return;
     }
-    // An invalidate() or stop() while loading supersedes the load: its entry is neither restored nor removed.
-    const restoring: Promise<void> = Promise.resolve(loaded).then(
+    // An invalidate() or stop() while loading supersedes the load (it leaves #restoring undefined):
+    // its entry is neither restored nor removed.
+    this.#restoring = Promise.resolve(loaded).then(
       (entry) => {
-        if (this.#restoring !== restoring) return;
+        if (!this.#restoring) return;
         this.#restoring = undefined;
         this.#restoreEntry(persist, entry);
       },
       (error: unknown) => {
-        if (this.#restoring === restoring) this.#restoring = undefined;
-        report(persist, error);
+        this.#restoring = undefined;
+        guard(persist, () => {
+          throw error;
+        });
       },
     );
-    this.#restoring = restoring;
   }
 
   #restoreEntry(persist: CachePersister<V>, entry: StoredEntry<V> | undefined): void {
@@ -434,26 +441,12 @@ function guard(persist: CachePersister<unknown>, call: () => void): void {
   try {
     call();
   } catch (error) {
-    report(persist, error);
+    try {
+      persist.onError?.(error);
+    } catch {
+      // An onError that throws has nowhere further to go.
+    }
   }
-}
-
-/** Hands `error` to the persister's `onError`, if any. */
-function report(persist: CachePersister<unknown>, error: unknown): void {
-  try {
-    persist.onError?.(error);
-  } catch {
-    // An onError that throws has nowhere further to go.
-  }
-}
-
-/** `promise`, or a rejection with `signal.reason` as soon as the signal aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const leave = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', leave, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
-  });
 }
 
 /**

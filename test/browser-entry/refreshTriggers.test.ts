@@ -130,3 +130,14 @@ describe('several triggers at once', () => {
     expect(target.total).toBe(0);
   });
 });
+
+describe('types', () => {
+  it('should take the real document and window as event sources', () => {
+    const withRealSources = (doc: Document, win: Window) => [
+      refreshOnVisible({ document: doc }),
+      refreshOnOnline({ target: win }),
+      refreshOnOnline({ target: doc }),
+    ];
+    expect(withRealSources).toBeTypeOf('function');
+  });
+});

@@ -3,7 +3,7 @@
  * versioned entries, everything unreadable removed and reported, and no call
  * that ever throws. How the cache uses it is in `cache.test.ts`.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { STORAGE_FORMAT_VERSION, storagePersister } from '../../src/persist/index.js';
 import type { StoredEntry } from '../../src/persist/index.js';
 import { DisabledStorage, FullStorage, MemoryStorage } from './memoryStorage.js';
@@ -268,5 +268,14 @@ describe('the default storage', () => {
     } finally {
       delete (globalThis as { localStorage?: unknown }).localStorage;
     }
+  });
+});
+
+describe('types', () => {
+  it('should take a real Storage and infer the value type from deserialize', () => {
+    const overRealStorage = (storage: Storage) => storagePersister('k', { storage, deserialize: toSchema });
+    expectTypeOf(overRealStorage)
+      .returns.toHaveProperty('load')
+      .returns.toEqualTypeOf<StoredEntry<Schema> | undefined>();
   });
 });

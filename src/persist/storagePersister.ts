@@ -22,7 +22,8 @@ export interface StoragePersisterOptions<V> {
    * Turns the value into what is written, as JSON, into the entry: encrypt it,
    * or turn a `Map` or `Date` into plain data. Must be synchronous (the
    * restore is). What it throws goes to
-   * {@link StoragePersisterOptions.onError | onError} and nothing is saved.
+   * {@link StoragePersisterOptions.onError | onError}; nothing is saved and the
+   * older entry is removed.
    *
    * @defaultValue the value itself
    */
@@ -97,8 +98,10 @@ const isEnvelope = (data: unknown): data is Envelope =>
  *
  * @param key The storage key the entry is kept under (one key per cache).
  * @param options Where and how; see {@link StoragePersisterOptions}.
+ * @throws TypeError when `key` is not a string.
  */
 export function storagePersister<V>(key: string, options: StoragePersisterOptions<V> = {}): StoragePersister<V> {
+  if (typeof key !== 'string') throw new TypeError(`Expected \`key\` to be a string, got ${typeof key}`);
   const { storage, serialize, deserialize, onError } = options;
   const report = (error: unknown): void => onError?.(error);
   /** Runs `use` on the storage; what it (or reaching the storage) throws is reported. */

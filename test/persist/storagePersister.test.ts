@@ -93,6 +93,12 @@ describe('save and load', () => {
     expect(persister.load()?.value).toBe(1);
   });
 
+  it('should throw a TypeError naming `key` when it is not a string', () => {
+    expect(() => storagePersister(42 as unknown as string)).toThrow(
+      new TypeError('Expected `key` to be a string, got number'),
+    );
+  });
+
   it('should expose onError for the cache', () => {
     const onError = vi.fn();
     expect(storagePersister(KEY, { storage: new MemoryStorage(), onError }).onError).toBe(onError);

@@ -3,7 +3,6 @@ import { createBackgroundCache } from '../../src/index.js';
 import { FlightRunner } from '../../src/machine/flights.js';
 import { isFreshAt } from '../../src/machine/timing.js';
 import { TestClock } from '../../src/testing/index.js';
-import { flush } from '../helpers.js';
 
 // Lines of the core that the feature tests do not reach: environments without
 // `Symbol.dispose`, observers that re-enter the cache, and the fetch actor's

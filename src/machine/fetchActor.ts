@@ -39,7 +39,7 @@ const noop = (): void => {};
  * `fromPromise` would abort and drop the result as soon as its state is left.
  */
 export class Flight<V> {
-  /** Settles with the fetch's outcome, after the owner (the chart) has seen it. */
+  /** Settles with the fetch's outcome, after the owner (the chart) has seen it. @internal */
   readonly promise: Promise<V>;
   readonly #controller = new AbortController();
   #waiters = 0;
@@ -48,6 +48,7 @@ export class Flight<V> {
   #resolve!: (value: V) => void;
   #reject!: (reason: unknown) => void;
 
+  /** @internal */
   constructor() {
     this.promise = new Promise<V>((resolve, reject) => {
       this.#resolve = resolve;
@@ -57,17 +58,17 @@ export class Flight<V> {
     this.promise.catch(noop);
   }
 
-  /** The signal handed to the fetch. */
+  /** The signal handed to the fetch. @internal */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
 
-  /** How many callers are waiting on this flight. */
+  /** How many callers are waiting on this flight. @internal */
   get waiters(): number {
     return this.#waiters;
   }
 
-  /** Adds a caller that waits for the outcome, and returns what it awaits. */
+  /** Adds a caller that waits for the outcome, and returns what it awaits. @internal */
   join(): Promise<V> {
     this.#waiters++;
     return this.promise;
@@ -77,6 +78,8 @@ export class Flight<V> {
    * Calls `fetch` once and reports its outcome to `onSettled` before any
    * waiter hears it, so that a resolved `get()` finds the value stored
    * (guarantee 3). A synchronous throw counts as a rejection (guarantee 5).
+   *
+   * @internal
    */
   run(fetch: FetchFn<V>, onSettled: (ok: boolean, result: unknown) => void): void {
     this.#onSettled = onSettled;
@@ -91,6 +94,8 @@ export class Flight<V> {
    * The owner lets go (superseded, or the cache stopped). Callers that join
    * in the same synchronous turn still count; after it, with none waiting, the
    * signal aborts.
+   *
+   * @internal
    */
   release(): void {
     this.#onSettled = undefined;
@@ -130,6 +135,8 @@ const flightsByRequest = new WeakMap<object, Flight<unknown>>();
 /**
  * The flight that `request` (a `get` event) started, if it started one, even
  * when it was superseded before the sender could join it.
+ *
+ * @internal
  */
 export const flightStartedBy = <V>(request: FetchRequest<V>): Flight<V> | undefined =>
   flightsByRequest.get(request) as Flight<V> | undefined;

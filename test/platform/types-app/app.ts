@@ -1,0 +1,43 @@
+/**
+ * An app's use of the package, type-checked against the PACKED package (not
+ * src) by scripts/check-pack.mjs, under each tsconfig.*.json of this folder:
+ * what a user's `tsc` sees with `skipLibCheck: false`.
+ */
+import { createBackgroundCache, createKeyedBackgroundCache, redactInspection } from 'xstate-background-cache';
+import type { BackgroundCache, BackgroundCacheOptions, KeyedBackgroundCache } from 'xstate-background-cache';
+import { getCachePaths, TestClock } from 'xstate-background-cache/testing';
+
+interface Token {
+  readonly token: string;
+  readonly expiresIn: number;
+}
+
+const options: BackgroundCacheOptions = {
+  ttl: 60_000,
+  refreshWindow: 10_000,
+  inspect: redactInspection(() => {}),
+  clock: new TestClock(),
+};
+export const tokens: BackgroundCache<Token> = createBackgroundCache<Token>(options);
+
+export const loadToken = async (signal: AbortSignal): Promise<Token> => {
+  const response = await fetch('/token', { signal });
+  return (await response.json()) as Token;
+};
+
+export async function token(): Promise<string> {
+  const held: Token | undefined = tokens.tryGet();
+  return held?.token ?? (await tokens.get(loadToken)).token;
+}
+
+export const users: KeyedBackgroundCache<string, number> = createKeyedBackgroundCache<string, number>({
+  ttl: 60_000,
+  refreshWindow: 10_000,
+  maxEntries: 100,
+  fetch: async (id, signal) => (await fetch(`/users/${id}`, { signal })).status,
+});
+
+export const state: unknown = tokens.actor.getSnapshot().value;
+export const pathCount: number = getCachePaths().paths.length;
+tokens.stop();
+users.stop();

@@ -70,21 +70,37 @@ export function redactInspection(
   };
 
   // An inspector may read an actor's snapshot later (Stately's does, for
-  // `@xstate.actor`), when it holds a value.
+  // `@xstate.actor`), when it holds a value. One stand-in per actor, made on
+  // its first event: every event of that actor, as receiver (`actorRef`) or
+  // sender (`sourceRef`), carries the same object, so an inspector can
+  // compare actors or keep them in a Map.
+  const standIns = new WeakMap<AnyActorRef, AnyActorRef>();
   const redactActor = (actorRef: AnyActorRef): AnyActorRef =>
-    new Proxy(actorRef, {
-      get: (target, key) =>
-        key === 'getSnapshot'
-          ? () => redactSnapshot(target.getSnapshot() as Fields)
-          : (Reflect.get(target, key) as unknown),
-    });
+    standIns.get(actorRef) ??
+    standIns
+      .set(
+        actorRef,
+        new Proxy(actorRef, {
+          get: (target, key) =>
+            key === 'getSnapshot'
+              ? () => redactSnapshot(target.getSnapshot() as Fields)
+              : (Reflect.get(target, key) as unknown),
+        }),
+      )
+      .get(actorRef)!;
 
   return {
     next(inspectionEvent) {
-      const event = inspectionEvent as unknown as Fields & { actorRef: AnyActorRef; event?: Fields; snapshot?: Fields };
+      const event = inspectionEvent as unknown as Fields & {
+        actorRef: AnyActorRef;
+        sourceRef?: AnyActorRef;
+        event?: Fields;
+        snapshot?: Fields;
+      };
       observer.next?.({
         ...event,
         actorRef: redactActor(event.actorRef),
+        ...(event.sourceRef && { sourceRef: redactActor(event.sourceRef) }),
         ...(event.event && { event: scrub(event.event) }),
         ...(event.snapshot && { snapshot: redactSnapshot(event.snapshot) }),
       } as unknown as InspectionEvent);

@@ -23,7 +23,9 @@ type Fields = Record<string, unknown>;
  * `status`, `output` and `error`. `undefined` stays `undefined`, so an empty
  * cache still looks empty. Redacting whole inspection events (not only
  * `context`, as `sanitizeContext` of `@statelyai/inspect` does) matters: a
- * value also rides on events and on the fetch actor's snapshot.
+ * value also rides on events and on the fetch actor's snapshot. Each actor
+ * reaches the observer as one stand-in (the same object on all its events,
+ * as `actorRef` or `sourceRef`) whose `getSnapshot()` is redacted as well.
  *
  * {@link createBackgroundCache} applies it to its `inspect` option unless
  * `redact: false` is passed.

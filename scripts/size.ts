@@ -4,7 +4,7 @@
  * `createBackgroundCache`, and a baseline app that imports only the XState
  * pieces such a cache is built from (`setup`, `createActor`, `fromPromise`,
  * `assign`). The difference is the library's own share, held to
- * {@link LIBRARY_BUDGET} by `test/size.test.ts` and reported against
+ * {@link LIBRARY_BUDGET} by `test/platform/size.test.ts` and reported against
  * {@link LIBRARY_TARGET}. Exits with code 1 over the budget.
  */
 import { gzipSync } from 'node:zlib';

@@ -12,23 +12,26 @@ interface Token {
   readonly expiresIn: number;
 }
 
-const options: BackgroundCacheOptions = {
-  ttl: 60_000,
-  refreshWindow: 10_000,
-  inspect: redactInspection(() => {}),
-  clock: new TestClock(),
-};
-export const tokens: BackgroundCache<Token> = createBackgroundCache<Token>(options);
-
 export const loadToken = async (signal: AbortSignal): Promise<Token> => {
   const response = await fetch('/token', { signal });
   return (await response.json()) as Token;
 };
 
-export async function token(): Promise<string> {
-  const held: Token | undefined = tokens.tryGet();
-  return held?.token ?? (await tokens.get(loadToken)).token;
+const options: BackgroundCacheOptions<Token> = {
+  ttl: 60_000,
+  refreshWindow: 10_000,
+  fetch: loadToken,
+  inspect: redactInspection(() => {}),
+  clock: new TestClock(),
+};
+export const tokens: BackgroundCache<Token> = createBackgroundCache(options);
+
+export async function token(signal: AbortSignal): Promise<string> {
+  const held: Token | undefined = tokens.tryGet() ?? tokens.peek().value;
+  return held?.token ?? (await tokens.get({ signal })).token;
 }
+
+export const refreshed: Promise<Token> = tokens.refresh();
 
 export const users: KeyedBackgroundCache<string, number> = createKeyedBackgroundCache<string, number>({
   ttl: 60_000,

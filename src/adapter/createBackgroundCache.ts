@@ -250,6 +250,12 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     // The read found its value expired while a failure is remembered: `failed`.
     if (snapshot.value === 'failed') return Promise.reject(snapshot.context.error);
+    // The chart is in flight but no `flight.start` reached the runner: the
+    // XState behaviour this relies on (emitted events delivered within
+    // `send`) has changed. Fail loudly rather than wait forever.
+    if (typeof snapshot.value === 'object' && !('current' in snapshot.value)) {
+      return Promise.reject(new Error('xstate-background-cache: no flight command arrived from the chart'));
+    }
     return undefined;
   }
 

@@ -33,10 +33,10 @@ const fixture = join(root, 'test', 'platform', 'types-app');
 
 /**
  * Names of implementation details that must not reach the public
- * declarations. Today's internals (issue 9): the keyed cache's entries and the
- * registry reference they pose behind, and the chart's flight lookup.
+ * declarations (issue 9): the keyed cache's entries, the registry reference
+ * and deadline queue behind them, and the flights with their runner.
  */
-const INTERNAL_NAMES = ['KeyEntry', 'RegistryRef', 'flightStartedBy'];
+const INTERNAL_NAMES = ['KeyEntry', 'RegistryRef', 'Deadlines', 'Flight', 'FlightRunner', 'flightStartedBy'];
 
 /**
  * The members each class in the public declarations may show; any other is

@@ -5,6 +5,8 @@
  */
 import { createBackgroundCache, createKeyedBackgroundCache, redactInspection } from 'xstate-background-cache';
 import type { BackgroundCache, BackgroundCacheOptions, KeyedBackgroundCache } from 'xstate-background-cache';
+import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';
+import { storagePersister } from 'xstate-background-cache/persist';
 import { getCachePaths, TestClock } from 'xstate-background-cache/testing';
 
 interface Token {
@@ -21,6 +23,8 @@ const options: BackgroundCacheOptions<Token> = {
   ttl: 60_000,
   refreshWindow: 10_000,
   fetch: loadToken,
+  persist: storagePersister<Token>('token'),
+  refreshOn: [refreshOnVisible(), refreshOnOnline()],
   inspect: redactInspection(() => {}),
   clock: new TestClock(),
 };

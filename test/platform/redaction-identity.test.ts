@@ -5,7 +5,7 @@
  * inspector that compares actor refs or keeps them in a Map sees each actor
  * once, and a stand-in still redacts what its `getSnapshot()` returns.
  */
-import { assign, createActor, sendParent, setup, SimulatedClock } from 'xstate';
+import { assign, createActor, fromCallback, sendParent, setup, SimulatedClock } from 'xstate';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache, createKeyedBackgroundCache, redactInspection } from '../../src/index.js';
@@ -116,6 +116,25 @@ describe('actor identity under redaction', () => {
     expect(JSON.stringify(sender?.getSnapshot())).not.toContain(SECRET);
     expect(JSON.stringify(report?.type === '@xstate.event' && report.event)).not.toContain(SECRET);
     for (const [sessionId, refs] of refsBySession(events)) expect(refs.size, sessionId).toBe(1);
+    actor.stop();
+  });
+
+  it("should hand a non-machine sender's stand-in too, its snapshot as it is", () => {
+    const reporter = fromCallback(({ sendBack }) => sendBack({ type: 'report' }));
+    const parent = setup({ actors: { reporter } }).createMachine({
+      invoke: { src: 'reporter', id: 'reporter' },
+      on: { report: {} },
+    });
+    const events: InspectionEvent[] = [];
+    const actor = createActor(parent, { inspect: redactInspection((event) => void events.push(event)) }).start();
+    const reporterRef = actor.getSnapshot().children['reporter'] as AnyActorRef;
+
+    const report = events.find((event) => event.type === '@xstate.event' && event.event.type === 'report');
+    const sender = report && senderOf(report);
+    expect(sender?.sessionId).toBe(reporterRef.sessionId);
+    expect(events.some((event) => event.actorRef === sender)).toBe(true);
+    // A callback actor's snapshot has no context to redact: it comes through as the actor has it.
+    expect(sender?.getSnapshot()).toEqual(reporterRef.getSnapshot());
     actor.stop();
   });
 });

@@ -54,12 +54,14 @@ interface Message {
 }
 
 /**
- * An attempt waiting for the lock, as the messages that may settle it see it:
- * called without arguments, it settles with the cache's value if that is
- * newer than the attempt's `since`; with `failed`, with the failure `reason`
- * of the flight it waited on.
+ * An attempt waiting for its turn, as the messages that may settle it see it.
+ * With `failed`, it fails with `outcome`, the failure of the flight it waited
+ * on. Otherwise it settles with the value the cache holds if that value is
+ * newer than the attempt's `since`, or is `outcome`, a value just shared that
+ * the cache took (an answer to a new cache's question is older than its
+ * attempt, and is its outcome all the same).
  */
-type Waiter = (failed?: boolean, reason?: unknown) => void;
+type Waiter = (failed?: boolean, outcome?: unknown) => void;
 
 const noop = (): void => {};
 
@@ -165,7 +167,7 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
     }
   };
   const share = (entry: StoredEntry<V>): boolean => post({ k: 'v', s: entry.storedAt, d: entry.value });
-  const adoptAll = (): void => waiters.forEach((waiter) => waiter());
+  const adoptAll = (value: unknown): void => waiters.forEach((waiter) => waiter(false, value));
 
   // Presence: one lock per connection, so that a new cache knows whom to ask.
   const presence = `${key}\n`;
@@ -192,7 +194,7 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
       const { k, s } = message;
       if (k === 'v' && typeof s === 'number' && s >= 0 && s <= Date.now() && 'd' in message) {
         port.store({ value: message.d as V, storedAt: s });
-        adoptAll();
+        adoptAll(message.d);
       }
       // Any message from a cache it waits for counts as its answer: it is alive, and holds the lock if it fetches.
       if (asking.delete(presence + message.i) && !asking.size) answered();
@@ -242,10 +244,11 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
           else reject(reason);
         };
         const abort = (): void => settle(undefined, signal.reason);
-        const waiter: Waiter = (failed, reason) => {
+        const waiter: Waiter = (failed, outcome) => {
           const entry = port.current();
-          if (failed) settle(undefined, reason);
-          else if (entry && entry.storedAt > since) settle(entry);
+          if (failed) settle(undefined, outcome);
+          else if (entry && (entry.storedAt > since || (outcome !== undefined && entry.value === outcome)))
+            settle(entry);
         };
 
         const hold = async (): Promise<void> => {
@@ -295,17 +298,16 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
 
         if (signal.aborted) return abort();
         signal.addEventListener('abort', abort);
+        waiters.add(waiter);
         // A new cache first hears what the others hold.
         void ready.then(() => {
           waiter();
-          if (done) return;
-          waiters.add(waiter);
           request();
         });
       }),
     publish: (entry) => {
       share(entry);
-      adoptAll();
+      adoptAll(entry.value);
     },
     invalidate: () => {
       epoch++;

@@ -87,7 +87,8 @@ export class World {
   }
 
   free(request: LockRequest): void {
-    if (this.held.get(request.name) !== request) return;
+    // A hung page never lets go (its script does not run).
+    if (this.held.get(request.name) !== request || request.tab.state === 'hung') return;
     this.held.delete(request.name);
     this.process(request.name);
   }
@@ -229,17 +230,22 @@ export class Tab {
     this.Channel = channelOf(this);
   }
 
-  /** `sharing.connect(port)` as it runs in this tab: with this tab's locks, channel and events as the globals. */
-  connect<V>(port: SharingPort<V>, sharing: CacheSharing<V> | string = 'token'): SharingConnection<V> {
+  /** Runs `fn` as this tab's script: with this tab's locks, channel and events as the globals. */
+  run<T>(fn: () => T): T {
     vi.stubGlobal('navigator', { locks: this.locks });
     vi.stubGlobal('BroadcastChannel', this.Channel);
     vi.stubGlobal('addEventListener', this.events.addEventListener.bind(this.events));
     vi.stubGlobal('removeEventListener', this.events.removeEventListener.bind(this.events));
     try {
-      return (typeof sharing === 'string' ? shareAcrossTabs<V>(sharing) : sharing).connect(port);
+      return fn();
     } finally {
       vi.unstubAllGlobals();
     }
+  }
+
+  /** `sharing.connect(port)` as it runs in this tab. */
+  connect<V>(port: SharingPort<V>, sharing: CacheSharing<V> | string = 'token'): SharingConnection<V> {
+    return this.run(() => (typeof sharing === 'string' ? shareAcrossTabs<V>(sharing) : sharing).connect(port));
   }
 
   /** The page is closed: the browser frees its locks `after` ms later (measured: 30 to 335). */

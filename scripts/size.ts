@@ -6,7 +6,9 @@
  * `emit`, `and`, `enqueueActions`, `toObserver`: exactly what `src/` imports
  * from `xstate` at run time). The difference is the library's own share, held to
  * {@link LIBRARY_BUDGET} by `test/platform/size.test.ts` and reported against
- * {@link LIBRARY_TARGET}. Exits with code 1 over the budget.
+ * {@link LIBRARY_TARGET}. Each plug-in entry ({@link ENTRIES}) is measured the
+ * same way, as what it adds to that app, and held to its own budget. Exits
+ * with code 1 over a budget.
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +28,27 @@ export const LIBRARY_TARGET = 1_500;
 export const LIBRARY_BUDGET = 5_750;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
-export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/'];
+export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/share/'];
+
+/**
+ * The plug-in entries, each with the lines an app adds to {@link APP} to use
+ * it and the gzipped bytes it may add of its own (that app's size minus
+ * {@link APP}'s).
+ */
+export const ENTRIES: readonly {
+  readonly entry: string;
+  readonly folder: string;
+  readonly usage: string;
+  readonly budget: number;
+}[] = [
+  {
+    entry: 'xstate-background-cache/share',
+    folder: 'src/share/',
+    usage: `import { shareAcrossTabs } from 'xstate-background-cache/share';\nexport const share = shareAcrossTabs('token');\n`,
+    // Issue 12: under 1.2 kB.
+    budget: 1_200,
+  },
+];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -45,14 +67,19 @@ export interface SizeReport {
   readonly baseline: Bundle;
   /** Gzipped bytes the library adds on top of the baseline. */
   readonly library: number;
+  /** Gzipped bytes each plug-in entry adds on top of {@link SizeReport.app}. */
+  readonly entries: readonly { readonly entry: string; readonly folder: string; readonly bytes: number }[];
 }
 
-/** Bundles `source` as a browser app would ship it; the package name resolves to `src/index.ts`. */
+/** Bundles `source` as a browser app would ship it; the package name and its entries resolve to `src/`. */
 export async function bundle(source: string): Promise<Bundle> {
   const result = await build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'ts', sourcefile: 'app.ts' },
     absWorkingDir: ROOT,
-    alias: { 'xstate-background-cache': './src/index.ts' },
+    alias: {
+      'xstate-background-cache': './src/index.ts',
+      'xstate-background-cache/share': './src/share/index.ts',
+    },
     bundle: true,
     minify: true,
     platform: 'browser',
@@ -73,14 +100,23 @@ export async function bundle(source: string): Promise<Bundle> {
 }
 
 export async function measureSize(): Promise<SizeReport> {
-  const [app, baseline] = await Promise.all([bundle(APP), bundle(BASELINE_APP)]);
-  return { app, baseline, library: app.gzipped - baseline.gzipped };
+  const [app, baseline, ...withEntries] = await Promise.all([
+    bundle(APP),
+    bundle(BASELINE_APP),
+    ...ENTRIES.map(({ usage }) => bundle(`${APP}${usage}`)),
+  ]);
+  const entries = ENTRIES.map(({ entry, folder }, index) => ({
+    entry,
+    folder,
+    bytes: (withEntries[index]?.gzipped ?? Number.NaN) - app.gzipped,
+  }));
+  return { app, baseline, library: app.gzipped - baseline.gzipped, entries };
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
 
 /** The report as `npm run size` prints it. */
-export function formatReport({ app, baseline, library }: SizeReport): string {
+export function formatReport({ app, baseline, library, entries }: SizeReport): string {
   const verdict = library <= LIBRARY_BUDGET ? 'within' : 'OVER';
   const target = library <= LIBRARY_TARGET ? 'met' : 'missed';
   return [
@@ -89,6 +125,10 @@ export function formatReport({ app, baseline, library }: SizeReport): string {
     `library's own share: ${kB(library)} gzipped, ${verdict} the ${kB(LIBRARY_BUDGET)} ceiling; target ${kB(LIBRARY_TARGET)} ${target}`,
     'library sources in the app (minified bytes):',
     ...app.parts.map(({ path, bytes }) => `  ${String(bytes).padStart(6)}  ${path}`),
+    ...entries.map(({ entry, bytes }, index) => {
+      const budget = ENTRIES[index]!.budget;
+      return `${entry} adds ${kB(bytes)} gzipped, ${bytes <= budget ? 'within' : 'OVER'} its ${kB(budget)} budget`;
+    }),
   ].join('\n');
 }
 
@@ -97,5 +137,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(formatReport(report));
   const leaked = report.app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
   if (leaked.length) console.error(`not tree-shaken: ${leaked.map(({ path }) => path).join(', ')}`);
-  if (report.library > LIBRARY_BUDGET || leaked.length) process.exitCode = 1;
+  const overEntries = report.entries.some(({ bytes }, index) => !(bytes <= ENTRIES[index]!.budget));
+  if (report.library > LIBRARY_BUDGET || leaked.length || overEntries) process.exitCode = 1;
 }

@@ -1,11 +1,19 @@
 /**
  * The size budget (`npm run size`): what the library adds to a browser app
  * that uses only `createBackgroundCache`, on top of the XState pieces such a
- * cache is built from, and that the testing entry and the keyed cache stay
- * out of such an app.
+ * cache is built from, that the testing entry, the keyed cache and the
+ * plug-in entries stay out of such an app, and what each plug-in entry adds.
  */
 import { describe, expect, it } from 'vitest';
-import { APP, LIBRARY_BUDGET, MUST_TREE_SHAKE, bundle, formatReport, measureSize } from '../../scripts/size.js';
+import {
+  APP,
+  ENTRIES,
+  LIBRARY_BUDGET,
+  MUST_TREE_SHAKE,
+  bundle,
+  formatReport,
+  measureSize,
+} from '../../scripts/size.js';
 
 const report = measureSize();
 
@@ -26,7 +34,7 @@ describe('the size budget', { timeout: 30_000 }, () => {
     expect(baseline.parts).toEqual([]);
   });
 
-  it('should leave the testing entry and the keyed cache out of an app that does not use them', async () => {
+  it('should leave the testing entry, the keyed cache and the plug-in entries out of an app that does not use them', async () => {
     const { app } = await report;
     const carried = app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
     expect(carried).toEqual([]);
@@ -35,5 +43,20 @@ describe('the size budget', { timeout: 30_000 }, () => {
   it('should see a source folder in the bundle when the app does use it', async () => {
     const app = await bundle(`${APP}export { redactInspection } from 'xstate-background-cache';\n`);
     expect(app.parts.map(({ path }) => path)).toContain('src/inspect/redactInspection.ts');
+  });
+});
+
+describe.each(ENTRIES)('the $entry entry', { timeout: 30_000 }, ({ entry, folder, usage, budget }) => {
+  it(`should add at most ${budget} gzipped bytes to an app that uses createBackgroundCache`, async () => {
+    const own = (await report).entries.find((measured) => measured.entry === entry);
+    expect(own?.bytes, formatReport(await report)).toBeGreaterThan(0);
+    expect(own?.bytes, formatReport(await report)).toBeLessThanOrEqual(budget);
+  });
+
+  it('should be in the bundle, alone of the plug-ins, when the app imports it', async () => {
+    const app = await bundle(`${APP}${usage}`);
+    const folders = ENTRIES.map((other) => other.folder);
+    const carried = new Set(app.parts.map(({ path }) => folders.find((f) => path.startsWith(f))).filter(Boolean));
+    expect([...carried]).toEqual([folder]);
   });
 });

@@ -261,15 +261,24 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
           const flight = epoch;
           await new Promise<void>((free) => {
             release = free;
-            signal.addEventListener('abort', () => free());
             const linger = () => setTimeout(free, LOCK_LINGER);
+            // The flight's failure reaches the caches waiting on it, unless an invalidation superseded the flight.
+            const fail = (reason: unknown) => {
+              if (flight === epoch && !post({ k: 'f', e: reason })) post({ k: 'f', e: uncloneable(reason) });
+            };
+            // A timeout is the flight's failure too; an attempt this cache no longer needs lets go at once.
+            signal.addEventListener('abort', () => {
+              if ((signal.reason as { name?: unknown } | undefined)?.name !== 'TimeoutError') return free();
+              fail(signal.reason);
+              linger();
+            });
             new Promise<V>((resolve) => resolve(fetch(signal))).then(
               (value) => {
                 settle({ value, storedAt: Date.now() });
                 linger();
               },
               (reason: unknown) => {
-                if (!done && flight === epoch && !post({ k: 'f', e: reason })) post({ k: 'f', e: uncloneable(reason) });
+                if (!done) fail(reason);
                 settle(undefined, reason);
                 linger();
               },

@@ -366,14 +366,40 @@ describe('guarantee 17: one fetch for all tabs', () => {
       const flight = attempt(a, fetch, controller.signal);
       const waiting = attempt(b, fetch);
       await tick(1);
-      controller.abort(new DOMException('timed out', 'TimeoutError'));
-      await expect(flight).rejects.toThrow('timed out');
+      controller.abort(new DOMException('no longer needed', 'AbortError'));
+      await expect(flight).rejects.toThrow('no longer needed');
       await tick(1);
       expect(fetch.calls).toBe(2);
       fetch.reject(new Error('ignored: the first attempt is over'));
       fetch.resolve('b');
       expect((await waiting).value).toBe('b');
       expect(a.tab.sent.filter((m) => (m as { k: string }).k === 'f')).toEqual([]);
+    });
+
+    it("should fail the waiting tabs with the holder's timeout, as with any failure of the flight", async () => {
+      const world = new World();
+      const a = open(world);
+      const b = open(world);
+      await tick();
+      const fetch = controlledFetch<string>();
+      const controller = new AbortController();
+      const flight = attempt(a, fetch, controller.signal);
+      const waiting = attempt(b, fetch);
+      await tick(1);
+      // What the cache aborts with is a DOMException named TimeoutError (Node 20's structuredClone cannot copy one; an
+      // Error with that name stands in, and is copied as an Error with its message).
+      const timeout = Object.assign(new Error('fetchTimeout elapsed'), { name: 'TimeoutError' });
+      controller.abort(timeout);
+      await expect(flight).rejects.toBe(timeout);
+      await tick(1);
+      const copy = await waiting.catch((error: unknown) => error);
+      expect(copy).not.toBe(timeout);
+      expect(copy).toMatchObject({ message: 'fetchTimeout elapsed' });
+      // The fetch rejecting later with the same reason shares nothing more.
+      fetch.reject(timeout);
+      await tick(LOCK_LINGER);
+      expect(a.tab.sent.filter((m) => (m as { k: string }).k === 'f')).toHaveLength(1);
+      expect(fetch.calls).toBe(1);
     });
   });
 

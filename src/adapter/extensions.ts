@@ -96,11 +96,13 @@ export interface SharingConnection<V> {
    * fetching, or calls `fetch` and shares the outcome. Resolves with the
    * entry to store (an adopted one keeps its age); rejects with the failure
    * (from another cache: a copy of its reason). `signal` aborts when this
-   * cache no longer needs the attempt (or the attempt timed out). `since` is
-   * the wall-clock `storedAt` of the value the cache held when the attempt
-   * started (`-Infinity` when it held none): a value the cache holds with a
-   * later `storedAt` (one that reached it through {@link SharingPort.store}
-   * meanwhile) is adopted instead of fetching.
+   * cache no longer needs the attempt, or with a `TimeoutError` when the
+   * attempt timed out (a transport shares that as the flight's failure).
+   * `since` is the wall-clock moment (`Date.now()`) the attempt started: a
+   * value the cache came to hold with a later `storedAt` (another cache's,
+   * taken through {@link SharingPort.store} meanwhile) is adopted instead of
+   * fetching, and so is a value the cache takes from another while the
+   * attempt waits (an answer to a new cache's question, however old).
    */
   fetch(fetch: (signal: AbortSignal) => Promise<V>, signal: AbortSignal, since: number): Promise<StoredEntry<V>>;
   /** This cache stored a value (fetched, seeded, restored): the others store it too. */

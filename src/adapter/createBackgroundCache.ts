@@ -206,7 +206,18 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
    * for the flight; or by a trigger, which only starts what a read would.
    */
   #read(fetch: FetchFn<V>, signal: AbortSignal | undefined, join: boolean): Promise<V> {
-    if (this.#restoring) return this.#restoring.then(() => this.#read(fetch, signal, join));
+    if (this.#restoring) {
+      // The caller can leave while the restore is pending (guarantee 13), and starts nothing once it has.
+      const restored = this.#restoring.then(() =>
+        signal?.aborted ? Promise.reject(signal.reason as Error) : this.#read(fetch, signal, join),
+      );
+      return signal
+        ? Promise.race([
+            restored,
+            new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
+          ])
+        : restored;
+    }
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     const { context } = snapshot;
@@ -320,6 +331,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   invalidate(): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.actor.send({ type: 'invalidate' });
+    // A restore still loading would bring back what the caller just dropped.
+    this.#restoring = undefined;
     const persist = this.#options.persist;
     if (persist) guard(persist, () => persist.remove());
     this.#connection?.invalidate();
@@ -329,6 +342,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (this.actor.getSnapshot().status !== 'active') return;
     // Callers already waiting keep their flight; an unheard one aborts.
     this.#runner.release();
+    this.#restoring = undefined;
     this.actor.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#connection?.close();
@@ -374,14 +388,19 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       this.#restoreEntry(persist, loaded);
       return;
     }
+    // An invalidate() or stop() while loading supersedes the load (it leaves #restoring undefined):
+    // its entry is neither restored nor removed.
     this.#restoring = Promise.resolve(loaded).then(
       (entry) => {
+        if (!this.#restoring) return;
         this.#restoring = undefined;
         this.#restoreEntry(persist, entry);
       },
       (error: unknown) => {
         this.#restoring = undefined;
-        persist.onError?.(error);
+        guard(persist, () => {
+          throw error;
+        });
       },
     );
   }

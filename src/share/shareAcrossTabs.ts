@@ -144,6 +144,8 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
 
   const id = Math.random().toString(36).slice(2);
   const channel = new Channel(key);
+  // In Node (whose navigator.locks is recent), an open channel would keep the process alive.
+  (channel as { unref?: () => void }).unref?.();
   const waiters = new Set<Waiter>();
   /** Bumped by every invalidation: a flight that saw one shares no failure. */
   let epoch = 0;
@@ -302,7 +304,9 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
               ) as Promise<boolean>)
           )
             .then((stolen): unknown => stolen || locks.request(key, { signal: controller.signal }, hold))
-            .then(request, request);
+            // Asked again after a slice; a lock manager that refuses (an opaque origin, a detached document): alone.
+            .then(request, () => (controller.signal.aborted || fetching ? request() : hold()))
+            .catch(noop);
         };
 
         if (signal.aborted) return abort();

@@ -594,6 +594,37 @@ describe('guarantee 17: one fetch for all tabs', () => {
       });
   });
 
+  it('should fetch alone when its lock manager refuses, and still hear the others', async () => {
+    const world = new World();
+    const a = open(world);
+    const refused = world.tab('opaque');
+    refused.refused = true;
+    const port = new FakePort<string>();
+    const b = { tab: refused, port, connection: refused.connect(port) };
+    await tick();
+    const fetch = countingFetch('alone');
+    const entry = attempt(b, fetch);
+    await tick(5);
+    expect((await entry).value).toBe('alone');
+    expect(fetch.calls).toBe(1);
+    await tick(1);
+    expect(a.port.current()?.value).toBe('alone');
+  });
+
+  it('should let go of the channel in Node, where an open one would keep the process alive', () => {
+    const world = new World();
+    const tab = world.tab();
+    let unref = 0;
+    const Channel = tab.Channel;
+    tab.Channel = class extends Channel {
+      unref() {
+        unref++;
+      }
+    };
+    tab.connect(new FakePort());
+    expect(unref).toBe(1);
+  });
+
   describe('the message format, as untrusted input', () => {
     const now = START + 10_000;
     const garbage: [string, unknown][] = [

@@ -102,6 +102,7 @@ export class World {
   request(tab: Tab, name: string, options: LockOptions, callback: Callback): Promise<unknown> {
     // A page that does not run makes no request that could settle.
     if (tab.state !== 'live') return new Promise(() => {});
+    if (tab.refused) return Promise.reject(new DOMException('The request was denied', 'SecurityError'));
     return new Promise((resolve, reject) => {
       const { signal, steal = false, ifAvailable = false } = options;
       if (steal && (ifAvailable || signal))
@@ -209,13 +210,15 @@ const channelOf = (tab: Tab) =>
 /** One tab (or worker) of the origin. */
 export class Tab {
   state: 'live' | 'frozen' | 'hung' | 'gone' = 'live';
+  /** Its lock manager refuses every request (an opaque origin, a detached document). */
+  refused = false;
   /** What this tab's message handlers threw (a hostile message must not make them throw). */
   readonly thrown: unknown[] = [];
   /** Every message this tab posted, as the others receive it. */
   readonly sent: unknown[] = [];
   readonly events = new EventTarget();
   readonly locks: LockManager;
-  readonly Channel: new (name: string) => FakeChannel;
+  Channel: new (name: string) => FakeChannel;
 
   constructor(
     readonly world: World,

@@ -142,7 +142,7 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
   const Channel = globalThis.BroadcastChannel;
   if (!locks || !Channel) return alone;
 
-  const id = Math.random().toString(36).slice(2);
+  const id = String(Math.random());
   const channel = new Channel(key);
   // In Node (whose navigator.locks is recent), an open channel would keep the process alive.
   (channel as { unref?: () => void }).unref?.();
@@ -236,7 +236,8 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
         /** This attempt called the fetch: it never asks for the lock again (one stolen from or let go on pagehide goes on without it). */
         let fetching = false;
         let slice: AbortController | undefined;
-        const settle = (entry: StoredEntry<V> | undefined, reason?: unknown): void => {
+        /** Resolves with `entry` when given, else rejects with `reason`; once. */
+        const settle = (reason: unknown, entry?: StoredEntry<V>): void => {
           if (done) return;
           done = true;
           waiters.delete(waiter);
@@ -245,12 +246,12 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fetch's reason passes unchanged (guarantee 5)
           else reject(reason);
         };
-        const abort = (): void => settle(undefined, signal.reason);
+        const abort = (): void => settle(signal.reason);
         const waiter: Waiter = (failed, outcome) => {
           const entry = port.current();
-          if (failed) settle(undefined, outcome);
+          if (failed) settle(outcome);
           else if (entry && (entry.storedAt > since || (outcome !== undefined && entry.value === outcome)))
-            settle(entry);
+            settle(0, entry);
         };
 
         const hold = async (): Promise<void> => {
@@ -276,12 +277,12 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
             });
             new Promise<V>((resolve) => resolve(fetch(signal))).then(
               (value) => {
-                settle({ value, storedAt: Date.now() });
+                settle(0, { value, storedAt: Date.now() });
                 linger();
               },
               (reason: unknown) => {
                 if (!done) fail(reason);
-                settle(undefined, reason);
+                settle(reason);
                 linger();
               },
             );

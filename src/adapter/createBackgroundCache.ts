@@ -369,6 +369,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         invalidate: () => {
           if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'invalidate' });
         },
+        fetchTimeout: this.#options.fetchTimeout,
       });
     }
     for (const trigger of refreshOn ?? []) {

@@ -136,12 +136,20 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         retry: options.retry,
         retryDelay: options.retryDelay,
         errorTtl: options.errorTtl,
+        now: () => clock.now(),
       },
       clock,
       ...inspectOption(options),
     });
     // The chart decides every step of a flight; the runner carries it out.
-    for (const type of ['flight.start', 'flight.retry', 'flight.timeout', 'flight.fail', 'flight.release'] as const) {
+    for (const type of [
+      'flight.start',
+      'flight.retry',
+      'flight.timeout',
+      'flight.done',
+      'flight.fail',
+      'flight.release',
+    ] as const) {
       this.actor.on(type, (command) => this.#runner.command(command));
     }
     this.actor.start();

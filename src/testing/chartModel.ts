@@ -177,8 +177,9 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
   const emptyActor = createEmptyActor();
   let actions: ExecutableActionObject[] = [];
   let taken: AnyTransitionDefinition[] = [];
+  // `transition()` sends its system only microsteps (events are sent by running actors).
   emptyActor.system.inspect((event: InspectionEvent) => {
-    if (event.type === '@xstate.microstep') taken.push(...event._transitions);
+    taken.push(...(event as Extract<InspectionEvent, { type: '@xstate.microstep' }>)._transitions);
   });
   const scope = {
     self: emptyActor,
@@ -245,8 +246,8 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
     const updateFlight = (id: number, change: Partial<FlightRecord>): void => {
       draft.flights = draft.flights.map((flight) => (flight.id === id ? { ...flight, ...change } : flight));
     };
+    // Only a flight that is still running settles: owned, or with its attempt pending.
     const settle = (id: number, outcome: CallerOutcome<V>): void => {
-      if (draft.flights.find((flight) => flight.id === id)!.settled) return;
       updateFlight(id, { settled: true, owned: false });
       draft.callers = draft.callers.map((caller) =>
         caller.flight === id && caller.outcome.status === 'waiting' ? { ...caller, outcome } : caller,
@@ -306,7 +307,8 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
             const due = time + raised.delay;
             draft.timers.push({ id: raised.id, event: raised.event, due, order: draft.nextTimerOrder++ });
           }
-        } else if (action.type === 'xstate.emit') {
+        } else {
+          // The only other action the chart hands its executor: an emitted flight command.
           commands.push((action.params as { event: FlightCommand<V> }).event);
         }
       }
@@ -335,8 +337,7 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
     /** A caller of `get` or `refresh`: its outcome as the cache gives it. */
     const read = (type: 'get' | 'refresh'): void => {
       const before = draft.chart.context;
-      const servable =
-        type === 'get' && before.storedAt !== undefined && !isExpiredAt(before, before.storedAt, now);
+      const servable = type === 'get' && before.storedAt !== undefined && !isExpiredAt(before, before.storedAt, now);
       const event: GetEvent<V> | RefreshEvent<V> = { type, now, fetch: unusedFetch };
       sendToChart(event, now);
       const owned = ownedFlight();

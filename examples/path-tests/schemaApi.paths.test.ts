@@ -4,7 +4,7 @@
  * (from the testing entry) under the data layer, so that each step decides
  * when and how a request is answered. In an app the imports are
  * `xstate-background-cache/testing`. Run with
- * `npx vitest run test/paths-example.test.ts`.
+ * `npx vitest run test/testing/paths-example.test.ts`.
  */
 import { describe, it } from 'vitest';
 import { createCacheTestHarness, createHeldFetch, getCachePaths } from '../../src/testing/index.js';

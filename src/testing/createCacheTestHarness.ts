@@ -144,7 +144,12 @@ export function createCacheTestHarness<V = string>(options: CacheTestHarnessOpti
     errorTtl: options.errorTtl,
     clock,
     // The subject's fetch (the subject is made below): what `refresh()` calls.
-    fetch: counted((signal) => subject.fetch!(signal)),
+    fetch: counted((signal) => {
+      if (!subject.fetch) {
+        throw new TypeError("The subject gives no `fetch`: the cache's `fetch` option has nothing to call");
+      }
+      return subject.fetch(signal);
+    }),
     ...(options.inspect ? { inspect: options.inspect } : {}),
   });
   const equals = options.equals ?? Object.is;

@@ -78,7 +78,7 @@ describe('getCachePaths', () => {
   });
 
   it('should put the boundaries of the given lifetimes and policy into the steps, and hand the policy on', () => {
-    const policy = { retry: 1, retryDelay: 7, fetchTimeout: 11, errorTtl: 13 };
+    const policy = { retry: 1, retryDelay: 20, fetchTimeout: 40, errorTtl: 20 };
     const { options, paths } = getCachePaths({ ...times, ...policy, equals: Object.is });
     expect(options).toEqual({ ...times, ...policy, equals: Object.is });
     const steps = paths.flatMap((path) => path.steps);
@@ -136,7 +136,7 @@ describe('getCachePaths', () => {
       'backgroundCache.retrying.withPrevious',
       'backgroundCache.retrying.withoutPrevious',
     ]);
-    const retrying = getCachePaths({ ...times, retry: 1, retryDelay: 5, fetchTimeout: 7, errorTtl: 9 });
+    const retrying = getCachePaths({ ...times, retry: 1, retryDelay: 20, fetchTimeout: 40, errorTtl: 20 });
     const both = combinedCoverage([partOne, retrying]);
     expect(both.states).toEqual({ covered: 12, total: 12, uncovered: [] });
     expect(both.transitions.covered).toBeGreaterThan(
@@ -309,7 +309,9 @@ describe('createCacheTestHarness', () => {
     await expect(cacheSeen!.get(42 as never)).rejects.toThrow(TypeError);
     expect(cacheSeen!.peek()).toEqual({ state: 'empty', value: undefined, error: undefined });
     // This subject gives no `fetch` for the cache's option: refresh() fails with the TypeError that says so.
-    await expect(cacheSeen!.refresh()).rejects.toThrow(TypeError);
+    await expect(cacheSeen!.refresh()).rejects.toThrow(
+      new TypeError("The subject gives no `fetch`: the cache's `fetch` option has nothing to call"),
+    );
     cacheSeen![Symbol.dispose]();
     cacheSeen!.stop();
     expect(cacheSeen!.actor.getSnapshot().status).toBe('stopped');

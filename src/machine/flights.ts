@@ -161,8 +161,9 @@ export class FlightRunner<V> {
         if (flight?.id === command.flight) this.#attempt(flight);
         return;
       case 'flight.timeout':
-        if (flight?.id === command.flight && flight.pending) {
-          // Its outcome is ignored from now on, and its signal says why.
+        if (flight?.id === command.flight) {
+          // Its outcome is ignored from now on, and its signal says why (also when
+          // the answer came in just after its time was up).
           flight.attempts++;
           flight.pending = false;
           flight.lastReason = command.reason;

@@ -1,13 +1,12 @@
 /**
  * Where the differential test (test/adapter/differential.ts, test/adapter/model.ts) found the
  * cache reading SPEC Part 2 differently from the model, reduced to minimal
- * cases on the public API. F1 and Q3 are fixed: the chart arms every wait
- * from its clock's time, and a result that comes after `fetchTimeout` times
- * the attempt out even when the timer is late; the differential test holds
- * the cache to `lateTimers: 'spec'`. F2 is still `it.fails`: it passes while
- * the cache behaves as it does today, and vitest reports it the moment the
- * cache is changed; then make it an `it` and switch the differential test to
- * `supersededAttemptsTimeOut: true`.
+ * cases on the public API, all fixed now: the chart arms every wait from its
+ * clock's time (F1); a result that comes after `fetchTimeout` times the
+ * attempt out even when the timer is late (Q3); an attempt the chart let go
+ * keeps its timeout while callers wait on it, also after `stop()` (F2). The
+ * differential test holds the cache to `lateTimers: 'spec'` and
+ * `supersededAttemptsTimeOut`.
  */
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
@@ -93,7 +92,7 @@ describe('F1: a wait armed by a late timer is as late as that timer', () => {
   });
 });
 
-describe('F2: an attempt of a superseded flight never times out', () => {
+describe('F2 (fixed): an attempt of a superseded flight times out too', () => {
   // SPEC guarantee 14: "With fetchTimeout, every attempt settles within it: a
   // timed-out attempt counts as a failure, its signal aborts, and a result
   // that arrives later is ignored." "Superseded: callers already waiting on
@@ -106,21 +105,18 @@ describe('F2: an attempt of a superseded flight never times out', () => {
   // issue names "a fetch that never answers held every caller forever, even
   // after stop()". Whether their timeout survives stop() is for SPEC to say.
 
-  it.fails(
-    'a caller waiting on a hung attempt that invalidate() superseded rejects with a TimeoutError after fetchTimeout',
-    async () => {
-      const { cache, fetch, clock } = setup({ fetchTimeout: 1_000 });
-      const waiting = cache.refresh();
-      cache.invalidate();
-      clock.advance(1_000);
-      expect(await isSettled(waiting)).toBe(true); // cache: still pending, forever
-      const reason = (await waiting.catch((error: unknown) => error)) as DOMException;
-      expect(reason.name).toBe('TimeoutError');
-      expect(fetch.signals[0]!.reason).toBe(reason);
-    },
-  );
+  it('a caller waiting on a hung attempt that invalidate() superseded rejects with a TimeoutError after fetchTimeout', async () => {
+    const { cache, fetch, clock } = setup({ fetchTimeout: 1_000 });
+    const waiting = cache.refresh();
+    cache.invalidate();
+    clock.advance(1_000);
+    expect(await isSettled(waiting)).toBe(true);
+    const reason = (await waiting.catch((error: unknown) => error)) as DOMException;
+    expect(reason.name).toBe('TimeoutError');
+    expect(fetch.signals[0]!.reason).toBe(reason);
+  });
 
-  it.fails('the differential test agrees with the cache under that reading (a shrunk counterexample)', async () => {
+  it('the differential test agrees with the cache under that reading (a shrunk counterexample)', async () => {
     await run(
       {
         part1: false,

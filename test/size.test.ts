@@ -1,11 +1,20 @@
 /**
  * The size budget (`npm run size`): what the library adds to a browser app
  * that uses only `createBackgroundCache`, on top of the XState pieces such a
- * cache is built from, and that the testing entry and the keyed cache stay
- * out of such an app.
+ * cache is built from, and that the testing entry, the keyed cache and the
+ * React entry stay out of such an app; what the React entry adds when used.
  */
 import { describe, expect, it } from 'vitest';
-import { APP, LIBRARY_BUDGET, MUST_TREE_SHAKE, bundle, formatReport, measureSize } from '../scripts/size.js';
+import {
+  APP,
+  LIBRARY_BUDGET,
+  MUST_TREE_SHAKE,
+  REACT_APP,
+  REACT_BUDGET,
+  bundle,
+  formatReport,
+  measureSize,
+} from '../scripts/size.js';
 
 const report = measureSize();
 
@@ -29,6 +38,16 @@ describe('the size budget', () => {
     const { app } = await report;
     const carried = app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
     expect(carried).toEqual([]);
+  });
+
+  it(`should add under ${REACT_BUDGET} gzipped bytes for the React entry, and no React to an app without it`, async () => {
+    const { app, react } = await report;
+    expect(react, formatReport(await report)).toBeLessThan(REACT_BUDGET);
+    expect(react).toBeGreaterThan(0);
+    expect(app.importsReact).toBe(false);
+    const withHooks = await bundle(REACT_APP);
+    expect(withHooks.importsReact).toBe(true);
+    expect(withHooks.parts.map(({ path }) => path)).toContain('src/react/index.ts');
   });
 
   it('should see a source folder in the bundle when the app does use it', async () => {

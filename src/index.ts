@@ -7,21 +7,34 @@
 
 export { createBackgroundCache } from './adapter/createBackgroundCache.js';
 export { CacheStoppedError } from './adapter/lifecycle.js';
-export type { BackgroundCache, BackgroundCacheActor } from './adapter/createBackgroundCache.js';
-export type { BackgroundCacheOptions } from './adapter/options.js';
+export type { BackgroundCache, BackgroundCacheActor, CachePeek, GetOptions } from './adapter/createBackgroundCache.js';
+export type { BackgroundCacheOptions, CacheSettings, ResilienceOptions } from './adapter/options.js';
+export type {
+  CachePersister,
+  CacheSharing,
+  RefreshTrigger,
+  SharingConnection,
+  SharingPort,
+  StoredEntry,
+} from './adapter/extensions.js';
 export { createSystemClock, MAX_TIMER_DELAY } from './adapter/clock.js';
 export type { CacheClock } from './adapter/clock.js';
-export { backgroundCacheMachine, FETCH_ACTOR_ID } from './machine/backgroundCacheMachine.js';
+export { backgroundCacheMachine } from './machine/backgroundCacheMachine.js';
 export type {
   BackgroundCacheContext,
   BackgroundCacheEvent,
   BackgroundCacheInput,
   BackgroundCacheMachine,
+  FailurePolicy,
+  FetchDoneEvent,
+  FetchErrorEvent,
+  FetchFn,
+  FlightCommand,
   GetEvent,
   InvalidateEvent,
+  RefreshEvent,
   SeedEvent,
 } from './machine/backgroundCacheMachine.js';
-export type { FetchFailure, FetchFn, FetchSuccess } from './machine/fetchActor.js';
 export { redactInspection, redactAll } from './inspect/redactInspection.js';
 export type { InspectionMask } from './inspect/redactInspection.js';
 export { createKeyedBackgroundCache } from './keyed/createKeyedBackgroundCache.js';

@@ -68,8 +68,8 @@ function describeTransition(eventType: string, state: string): [string, Tone] | 
     return ['refreshAfter fired: the value is in its refresh window', 'warn'];
   if (eventType.startsWith('xstate.after.expireAfter'))
     return ['expireAfter fired: ttl reached, the value is dropped', 'bad'];
-  if (eventType === 'xstate.done.actor.fetch') return ['fetch done: the new value is stored', 'good'];
-  if (eventType === 'xstate.error.actor.fetch') {
+  if (eventType === 'fetch.done') return ['fetch done: the new value is stored', 'good'];
+  if (eventType === 'fetch.error') {
     return state === 'empty'
       ? ['fetch failed: nothing to keep, waiters get the error', 'bad']
       : ['fetch failed: the previous value is kept, nothing thrown', 'warn'];

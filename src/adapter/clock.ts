@@ -82,11 +82,15 @@ class SystemClock implements CacheClock {
 /**
  * Wraps `clock` so that its timers never fire early: a delay longer than
  * {@link MAX_TIMER_DELAY} is split into timers that each fit, and a timer is
- * re-armed until `clock.now()` has reached its deadline.
+ * re-armed until `clock.now()` has reached its deadline. A delay of
+ * `Infinity` arms nothing: it never fires.
  */
 export function withLongTimers(clock: CacheClock): CacheClock {
   return new LongTimerClock(clock);
 }
+
+/** The handle of a timer that was never armed. */
+const NEVER = {};
 
 class LongTimerClock implements CacheClock {
   readonly #clock: CacheClock;
@@ -100,11 +104,12 @@ class LongTimerClock implements CacheClock {
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
-    return new LongTimer(this.#clock, this.#clock.now() + ms, fn, ms);
+    // A wait the chart may never end (no `fetchTimeout`): no timer at all.
+    return ms === Infinity ? NEVER : new LongTimer(this.#clock, this.#clock.now() + ms, fn, ms);
   }
 
   clearTimeout(handle: unknown): void {
-    (handle as LongTimer).cancel();
+    if (handle !== NEVER) (handle as LongTimer).cancel();
   }
 }
 

@@ -5,9 +5,9 @@ import type { CacheClock } from '../adapter/clock.js';
 import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
 import { inspectOption } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
-import { flightStartedBy } from '../machine/fetchActor.js';
 import { isExpiredAt, isFreshAt } from '../machine/timing.js';
-import type { Flight } from '../machine/fetchActor.js';
+import { flightStartedBy } from '../machine/flights.js';
+import type { Flight } from '../machine/flights.js';
 import { keyedCacheMachine } from './keyedCacheMachine.js';
 import type { KeyedCacheMachine } from './keyedCacheMachine.js';
 import { createKeyReader } from './keys.js';
@@ -103,13 +103,14 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     let servable = false;
     let value: V | undefined;
     if (entry !== undefined) {
-      const { context, children } = entry.snapshot;
+      const { context } = entry.snapshot;
+      const flight = entry.runner?.current;
       if (context.storedAt !== undefined) {
         servable = !isExpiredAt(context, context.storedAt, now);
         // Fast paths, decided by the snapshot alone: no event for a fresh
         // value, for the previous one while its refresh is in flight, or for
         // joining a first fetch.
-        if (isFreshAt(context, context.storedAt, now) || (servable && children.fetch)) {
+        if (isFreshAt(context, context.storedAt, now) || (servable && flight)) {
           this.#table.touch(entry);
           return Promise.resolve(context.value as V);
         }
@@ -117,7 +118,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
       } else {
         // No value: a key keeps its entry only while it holds a value or a fetch is in flight.
         this.#table.touch(entry);
-        return children.fetch!.getSnapshot().flight.join();
+        return flight!.join();
       }
     } else if (this.actor.getSnapshot().status !== 'active') {
       return Promise.reject(new CacheStoppedError());
@@ -134,8 +135,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
 
   /** The flight a processed `get` event leaves its caller waiting on. */
   #join(event: KeyedGetEvent<V>): Promise<V> | undefined {
-    const flight: Flight<V> | undefined =
-      flightStartedBy(event) ?? this.#table.peek(event.key)?.snapshot.children.fetch?.getSnapshot().flight;
+    const flight: Flight<V> | undefined = flightStartedBy<V>(event) ?? this.#table.peek(event.key)?.runner?.current;
     if (flight) return flight.join();
     return this.actor.getSnapshot().status === 'active' ? undefined : Promise.reject(new CacheStoppedError());
   }

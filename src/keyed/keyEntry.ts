@@ -1,6 +1,9 @@
 import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
 import type { BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { ActorRef, AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
+import type { AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
+import type { FlightCommand } from '../machine/backgroundCacheMachine.js';
+import { FlightRunner, runFetch } from '../machine/flights.js';
+import type { FlightHost } from '../machine/flights.js';
 import type { Deadline, Deadlines } from './deadlines.js';
 import type { EntryKey } from './keys.js';
 
@@ -8,12 +11,7 @@ import type { EntryKey } from './keys.js';
 export type KeySnapshot<V> = SnapshotFrom<BackgroundCacheMachine<V>>;
 
 /** The registry's actor, as its entries see it. */
-export type RegistryRef = ActorRef<never, EventObject> & { readonly system: AnyActorRef['system'] };
-
-/** The XState call an entry makes on a fetch actor, which the public typings keep private. */
-interface StoppableActor {
-  _stop(): void;
-}
+export type RegistryRef = AnyActorRef;
 
 /** The params of XState's `raise` (a delayed one is an `after` transition) and `cancel` actions. */
 interface DelayParams {
@@ -27,13 +25,12 @@ const NO_DEADLINES: readonly never[] = [];
 
 /**
  * One key: its chart's snapshot, advanced with the chart's own transition
- * function, plus the registry's bookkeeping (recency links, pending
- * deadlines). An idle key is this object and its snapshot, nothing more.
+ * function (the public `ActorLogic.transition`), plus the registry's
+ * bookkeeping (recency links, pending deadlines) and, while the key has a
+ * flight, the runner that carries out its chart's flight commands. An idle
+ * key is this object and its snapshot, nothing more.
  *
- * While a fetch is in flight the entry is also the fetch actor's parent:
- * XState relays the fetch's outcome to it (`_send`), and it hands the
- * outcome to the registry, which feeds it back to this key's chart.
- * Inspection shows the fetch actor as the registry's child.
+ * @internal
  */
 export class KeyEntry<V> {
   readonly key: EntryKey;
@@ -44,54 +41,71 @@ export class KeyEntry<V> {
   newer: KeyEntry<V> | undefined;
   /** The chart's delayed events that have not fired yet (replaced, never grown: a few each, kept tight). */
   deadlines: readonly Deadline<KeyEntry<V>>[] = NO_DEADLINES;
-  /** The registry: its actor system holds the fetch actors, and it hears their outcomes. */
+  /** Carries out the chart's flight commands; made at the key's first flight. */
+  runner: FlightRunner<V> | undefined;
+  /** The registry: it hears the outcomes of this key's fetches. */
   readonly #registry: RegistryRef;
+  readonly #host: Omit<FlightHost<V>, 'report'>;
 
-  constructor(key: EntryKey, registry: RegistryRef, snapshot: KeySnapshot<V>) {
+  constructor(key: EntryKey, registry: RegistryRef, snapshot: KeySnapshot<V>, host: Omit<FlightHost<V>, 'report'>) {
     this.key = key;
     this.#registry = registry;
     this.snapshot = snapshot;
+    this.#host = host;
   }
 
-  /** The actor system a fetch actor joins: XState reads its parent's. */
-  get system(): RegistryRef['system'] {
-    return this.#registry.system;
-  }
-
-  get sessionId(): string {
-    return this.#registry.sessionId;
-  }
-
-  /** Where XState delivers the fetch actor's done or error event: on to the registry, addressed with the key. */
-  _send(event: EventObject): void {
-    this.#registry.send({ ...event, key: this.key } as EventObject);
+  /** True while the key's chart owns a flight (its entry must not be evicted). */
+  get inFlight(): boolean {
+    return this.runner?.current !== undefined;
   }
 
   /**
    * Advances the key's chart by `event` with the chart's transition function,
    * then runs what the transition asks for as XState's own actor would: its
-   * delayed events become deadlines, its fetch actor starts or stops.
+   * delayed events become deadlines, its flight commands go to the runner.
    */
   step(event: EventObject, deadlines: Deadlines<KeyEntry<V>>): void {
     const deferred: (() => void)[] = [];
-    // What XState's transition functions read of an actor scope. The chart
-    // emits nothing (no `emit` action), so there is no `emit`.
-    const scope = {
-      self: this,
-      logger: this.system._logger,
-      defer: (effect: () => void) => deferred.push(effect),
-      system: this.system,
-      stopChild: (child: AnyActorRef) => (child as unknown as StoppableActor)._stop(),
-      actionExecutor: (action: ExecutableActionObject) => this.#execute(action, deadlines),
-    } as unknown as AnyActorScope;
+    const registry = this.#registry;
+    // An actor scope (XState's public `ActorScope`) for one key's chart. The
+    // chart spawns no actor and logs nothing: its effects are delayed events,
+    // their cancellation, and emitted flight commands.
+    const scope: AnyActorScope = {
+      self: registry,
+      id: String(this.key),
+      sessionId: registry.sessionId,
+      logger: noop,
+      defer: (effect) => deferred.push(effect),
+      system: registry.system,
+      stopChild: noop,
+      emit: (command) => this.#command(command as FlightCommand<V>),
+      actionExecutor: (action) => this.#execute(action, deadlines),
+    };
     this.snapshot = (backgroundCacheMachine as unknown as BackgroundCacheMachine<V>).transition(
       this.snapshot,
       event as never,
-      scope as never,
+      scope,
     );
     // As in XState's actor: the snapshot is current before any effect runs,
     // so a fetch that re-enters the cache sees it.
     for (const effect of deferred) effect();
+  }
+
+  /** Lets go of the key's flight: the registry stopped or dropped the key. */
+  release(): void {
+    this.runner?.release();
+  }
+
+  #command(command: FlightCommand<V>): void {
+    if (this.runner === undefined) {
+      const registry = this.#registry;
+      const key = this.key;
+      this.runner = new FlightRunner<V>({
+        ...this.#host,
+        report: (event) => registry.send({ ...event, key }),
+      });
+    }
+    this.runner.command(command);
   }
 
   #execute(action: ExecutableActionObject, deadlines: Deadlines<KeyEntry<V>>): void {
@@ -107,8 +121,8 @@ export class KeyEntry<V> {
         }
       }
     } else {
-      // Starting and stopping the fetch actor, bound to `scope` by XState.
-      action.exec!(action.info, action.params);
+      // Emitting a flight command (deferred through the scope), bound to it by XState.
+      action.exec?.(action.info, action.params);
     }
   }
 
@@ -117,3 +131,9 @@ export class KeyEntry<V> {
     this.deadlines = this.deadlines.filter((other) => other !== deadline);
   }
 }
+
+const noop = (): void => {};
+
+/** The plain attempt, for hosts without tab sharing. */
+export const plainAttempt = <V>(fetch: Parameters<FlightHost<V>['attempt']>[0], signal: AbortSignal) =>
+  runFetch(fetch, signal).then((value) => ({ value }));

@@ -10,7 +10,7 @@ import type {
 } from '../machine/backgroundCacheMachine.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { Deadlines } from './deadlines.js';
-import { KeyEntry } from './keyEntry.js';
+import { KeyEntry, plainAttempt } from './keyEntry.js';
 import type { KeySnapshot, RegistryRef } from './keyEntry.js';
 import type { EntryKey } from './keys.js';
 
@@ -38,7 +38,6 @@ export interface KeySummary {
 }
 
 const INVALIDATE: InvalidateEvent = { type: 'invalidate' };
-const STOP: EventObject = { type: 'xstate.stop' };
 
 /**
  * Every key of a keyed cache, in the registry's context. Each entry's state
@@ -60,6 +59,8 @@ export class KeyTable<V> {
   readonly #entries = new Map<EntryKey, KeyEntry<V>>();
   readonly #maxEntries: number;
   readonly #registry: RegistryRef;
+  /** What every key's flights need: the clock, and how an attempt runs. */
+  readonly #host: ConstructorParameters<typeof KeyEntry<V>>[3];
   readonly #deadlines: Deadlines<KeyEntry<V>>;
   /** The chart's initial snapshot (`empty`), shared by every new key. */
   readonly #initial: KeySnapshot<V>;
@@ -71,6 +72,8 @@ export class KeyTable<V> {
   constructor(settings: KeyTableSettings, registry: RegistryRef) {
     this.#maxEntries = settings.maxEntries;
     this.#registry = registry;
+    const { clock } = settings;
+    this.#host = { now: () => clock.now(), attempt: plainAttempt, lifetime: () => undefined };
     this.#deadlines = new Deadlines(settings.clock, () => registry.send({ type: 'deadlines.due' }));
     // An actor never started: its snapshot is the chart's initial one.
     this.#initial = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
@@ -105,7 +108,7 @@ export class KeyTable<V> {
     const uses = event.type === 'get' || event.type === 'seed';
     if (entry === undefined) {
       if (!uses) return;
-      entry = new KeyEntry(event.key, this.#registry, this.#initial);
+      entry = new KeyEntry(event.key, this.#registry, this.#initial, this.#host);
       this.#entries.set(event.key, entry);
       this.#append(entry);
     } else if (uses) {
@@ -131,14 +134,11 @@ export class KeyTable<V> {
   }
 
   /**
-   * The registry stopped: every chart with a fetch in flight is stopped as
-   * XState stops an actor (its fetch is released: waiters still get the
-   * outcome, an unwaited fetch is aborted), and every entry and timer goes.
+   * The registry stopped: every key's flight is released (waiters still get
+   * the outcome, an unwaited fetch is aborted), and every entry and timer goes.
    */
   stop(): void {
-    for (const entry of this.#entries.values()) {
-      if (entry.snapshot.children.fetch) entry.step(STOP, this.#deadlines);
-    }
+    for (const entry of this.#entries.values()) entry.release();
     this.#entries.clear();
     this.#oldest = this.#newest = undefined;
     this.#deadlines.clear();
@@ -165,7 +165,7 @@ export class KeyTable<V> {
     for (let entry = this.#oldest; entry !== undefined && this.#entries.size > this.#maxEntries;) {
       const newer = entry.newer;
       // A key whose fetch is in flight is never evicted.
-      if (!entry.snapshot.children.fetch) this.#remove(entry);
+      if (!entry.inFlight) this.#remove(entry);
       entry = newer;
     }
     this.#deadlines.arm();

@@ -1,7 +1,5 @@
 import { setup } from 'xstate';
-import type { DoneActorEvent, ErrorActorEvent } from 'xstate';
-import type { FETCH_ACTOR_ID } from '../machine/backgroundCacheMachine.js';
-import type { FetchFailure, FetchSuccess } from '../machine/fetchActor.js';
+import type { FetchDoneEvent, FetchErrorEvent } from '../machine/backgroundCacheMachine.js';
 import type { RegistryRef } from './keyEntry.js';
 import { KeyTable } from './keyTable.js';
 import type { KeyedEvent, KeyTableSettings } from './keyTable.js';
@@ -20,13 +18,11 @@ export interface KeyedCacheContext<V = unknown> {
   readonly entries: KeyTable<V>;
 }
 
-/** A key's fetch resolved: XState's done event of that key's fetch actor, addressed with the key. */
-export type KeyFetchDoneEvent<V = unknown> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID> & {
-  readonly key: EntryKey;
-};
+/** An attempt of a key's flight resolved, addressed with the key. */
+export type KeyFetchDoneEvent<V = unknown> = FetchDoneEvent<V> & { readonly key: EntryKey };
 
-/** A key's fetch failed: XState's error event of that key's fetch actor, addressed with the key. */
-export type KeyFetchErrorEvent = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID> & { readonly key: EntryKey };
+/** An attempt of a key's flight failed, addressed with the key. */
+export type KeyFetchErrorEvent = FetchErrorEvent & { readonly key: EntryKey };
 
 /** The registry's events. */
 export type KeyedCacheEvent<V = unknown> =
@@ -66,8 +62,9 @@ const defineKeyedCacheMachine = <V>() =>
       invalidate: { actions: 'forwardToKey' },
       invalidateAll: { actions: 'invalidateAll' },
       'deadlines.due': { actions: 'fireDueDeadlines' },
-      'xstate.done.actor.fetch': { actions: 'forwardToKey' },
-      'xstate.error.actor.fetch': { actions: 'forwardToKey' },
+      refresh: { actions: 'forwardToKey' },
+      'fetch.done': { actions: 'forwardToKey' },
+      'fetch.error': { actions: 'forwardToKey' },
     },
   });
 

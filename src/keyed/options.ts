@@ -1,9 +1,13 @@
-import { validateOptions } from '../adapter/options.js';
-import type { BackgroundCacheOptions } from '../adapter/options.js';
+import { validateSettings } from '../adapter/options.js';
+import type { CacheSettings } from '../adapter/options.js';
 import { expected } from '../adapter/errors.js';
 
 /** Options of {@link createKeyedBackgroundCache}: every key lives by `ttl` and `refreshWindow`. */
-export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOptions {
+export interface KeyedBackgroundCacheOptions<K, V> extends CacheSettings {
+  /** Milliseconds a key's stored value may be served; finite and > 0. */
+  ttl: number;
+  /** Milliseconds before `ttl` in which a read of the key starts a background refresh; `0 <= refreshWindow < ttl`. */
+  refreshWindow: number;
   /**
    * Fetches the value of `key`: called once per flight of that key, with a
    * signal that aborts when the result can reach no one. It may return a
@@ -28,14 +32,16 @@ export interface KeyedBackgroundCacheOptions<K, V> extends BackgroundCacheOption
   keyToString?: (key: K) => string;
 }
 
+const KEYED_NAMES = ['ttl', 'refreshWindow', 'clock', 'inspect', 'redact', 'fetch', 'maxEntries', 'keyToString'];
+
 /**
- * Checks `options` as {@link validateOptions} does, plus `fetch` and
+ * Checks `options` as {@link validateSettings} does, plus `fetch` and
  * `keyToString` (a `TypeError` unless a function) and `maxEntries` (a
  * `RangeError` unless a positive integer).
  */
 export function validateKeyedOptions(options: unknown): void {
-  validateOptions(options);
-  const { fetch, maxEntries, keyToString } = options as unknown as Record<string, unknown>;
+  validateSettings(options, KEYED_NAMES);
+  const { fetch, maxEntries, keyToString } = options;
   // `keyToString` may be absent; `String` stands in for it then.
   for (const [name, value] of Object.entries({ fetch, keyToString: keyToString ?? String })) {
     if (typeof value !== 'function') throw expected(TypeError, name, 'a function', value);

@@ -1,12 +1,39 @@
-import { assign, setup } from 'xstate';
-import type { DoneActorEvent, ErrorActorEvent } from 'xstate';
-import { fetchValueLogic } from './fetchActor.js';
-import type { FetchFailure, FetchFn, FetchRequest, FetchSuccess, FetchValueLogic } from './fetchActor.js';
-import { isExpiredAt, isInWindowAt } from './timing.js';
+import { and, assign, emit, enqueueActions, setup } from 'xstate';
+import { isExpiredAt, isFreshAt, isInWindowAt } from './timing.js';
 import type { CacheTimes } from './timing.js';
 
-/** What the chart is started with: the lifetime settings, in milliseconds. */
-export type BackgroundCacheInput = CacheTimes;
+/**
+ * The user's fetch: called once per attempt with a signal that aborts when its
+ * result can reach no one, or when the attempt times out. It may return a
+ * value, a promise, or throw.
+ */
+export type FetchFn<V> = (signal: AbortSignal) => V | PromiseLike<V>;
+
+/**
+ * How failures of a flight are retried and remembered (SPEC Part 2). With the
+ * defaults (no timeout, `retry` 0, `errorTtl` 0) the chart behaves as Part 1.
+ */
+export interface FailurePolicy {
+  /** Ms an attempt may take before it fails with a `TimeoutError`; `undefined`: no limit. */
+  readonly fetchTimeout?: number | undefined;
+  /** Attempts after the first, or asked after each failure whether one more is allowed. @defaultValue 0 */
+  readonly retry?: number | ((failureCount: number, reason: unknown) => boolean) | undefined;
+  /** Ms before the next attempt. @defaultValue `min(1000 * 2 ** (failureCount - 1), 30_000)` */
+  readonly retryDelay?: number | ((failureCount: number, reason: unknown) => number) | undefined;
+  /** Ms a flight's final failure is remembered (`failed`, `current.backingOff`). @defaultValue 0 */
+  readonly errorTtl?: number | undefined;
+}
+
+/**
+ * What the chart is started with: the failure policy, and the lifetime of
+ * every value when it is the same for all (`ttl` and `refreshWindow` as
+ * numbers). When lifetimes are computed per value, the events that store a
+ * value carry its own.
+ */
+export interface BackgroundCacheInput extends FailurePolicy {
+  readonly ttl?: number | undefined;
+  readonly refreshWindow?: number | undefined;
+}
 
 /** The chart's extended state. */
 export interface BackgroundCacheContext<V = unknown> extends CacheTimes {
@@ -14,63 +41,147 @@ export interface BackgroundCacheContext<V = unknown> extends CacheTimes {
   readonly value: V | undefined;
   /** Clock time at which `value` was stored; `undefined` when none is held. */
   readonly storedAt: number | undefined;
-  /** Why the last fetch failed, until a value is stored again. */
+  /** Why the last attempt failed, until a value is stored again. */
   readonly error: unknown;
+  /** Clock time until which the last final failure is remembered (`errorTtl`); `undefined` when none is. */
+  readonly failedUntil: number | undefined;
+  /** Clock time at which the last value expired (the moment a delayed expiry stands for). */
+  readonly expiredAt: number | undefined;
+  /** The number of the current flight (the last one started); 0 before the first. */
+  readonly flight: number;
+  /** Failed attempts of the current flight. */
+  readonly failures: number;
+  /** Clock time at which the current attempt started. */
+  readonly attemptAt: number;
+  /** Clock time at which the next attempt is due, while `retrying`. */
+  readonly retryAt: number;
+  /** The failure policy the chart was started with. */
+  readonly policy: FailurePolicy;
+}
+
+/** The lifetime an event that stores a value may carry; without it the chart's own applies. */
+interface Lifetime {
+  readonly ttl?: number | undefined;
+  readonly refreshWindow?: number | undefined;
 }
 
 /**
  * A read. `now` is the clock time of the read: guards judge the stored value's
- * age by it, so a late timer changes nothing (guarantee 2).
+ * age by it, so a late timer changes nothing (guarantee 2). `fetch` is what a
+ * flight started by this read calls.
  */
-export interface GetEvent<V = unknown> extends FetchRequest<V> {
+export interface GetEvent<V = unknown> {
   readonly type: 'get';
   readonly now: number;
   readonly fetch: FetchFn<V>;
 }
 
-/** Stores `value` as fresh, timestamped `now`; supersedes a fetch in flight. */
-export interface SeedEvent<V = unknown> {
+/** `refresh()`: fetch now, whatever the age; joins a flight in flight. */
+export interface RefreshEvent<V = unknown> {
+  readonly type: 'refresh';
+  readonly now: number;
+  readonly fetch: FetchFn<V>;
+}
+
+/**
+ * Stores `value` as stored at `storedAt` (default `now`), unless its age has
+ * reached its `ttl`; supersedes a flight in flight.
+ */
+export interface SeedEvent<V = unknown> extends Lifetime {
   readonly type: 'seed';
   readonly now: number;
   readonly value: V;
+  readonly storedAt?: number | undefined;
 }
 
-/** Drops the value; supersedes a fetch in flight. */
+/** Drops the value and any remembered failure; supersedes a flight in flight. */
 export interface InvalidateEvent {
   readonly type: 'invalidate';
 }
 
-/** The events a caller sends to the chart. */
-export type BackgroundCacheEvent<V = unknown> = GetEvent<V> | SeedEvent<V> | InvalidateEvent;
-
-/**
- * The id of the invoked fetch actor, in `xstate.done.actor.fetch` and the snapshot's `children`.
- *
- * @example
- *   cache.actor.getSnapshot().children[FETCH_ACTOR_ID]; // the fetch in flight, if any
- */
-export const FETCH_ACTOR_ID = 'fetch' as const;
-
-type FetchDoneEvent<V> = DoneActorEvent<FetchSuccess<V>, typeof FETCH_ACTOR_ID>;
-type FetchErrorEvent = ErrorActorEvent<FetchFailure, typeof FETCH_ACTOR_ID>;
-
-/**
- * The clock time an event happened at. Every event that enters a timed state
- * carries it: callers' events as `now`, fetch outcomes as `fetchedAt`. (The
- * expiry timer lives on `current`, so the delayed fresh-to-stale step, whose
- * time could only be guessed when it fires late, enters no timed state.)
- * Time travels on events rather than through a clock in the guards so that
- * path generation can drive it too.
- */
-function eventTime(event: { type: string }): number {
-  if (event.type === 'get' || event.type === 'seed') return (event as GetEvent | SeedEvent).now;
-  if (event.type === `xstate.done.actor.${FETCH_ACTOR_ID}`) return (event as FetchDoneEvent<unknown>).output.fetchedAt;
-  return (event as FetchErrorEvent).error.fetchedAt;
+/** An attempt of flight `flight` resolved: the value is stored as of `storedAt` (default `now`). */
+export interface FetchDoneEvent<V = unknown> extends Lifetime {
+  readonly type: 'fetch.done';
+  readonly flight: number;
+  readonly now: number;
+  readonly value: V;
+  readonly storedAt?: number | undefined;
 }
 
-/** Milliseconds from `now` until the stored value's age reaches `age` (timed states all hold a value). */
-const untilAge = (context: BackgroundCacheContext, age: number, now: number): number =>
-  Math.max(0, context.storedAt! + age - now);
+/** An attempt of flight `flight` failed with `reason` (unchanged from the fetch). */
+export interface FetchErrorEvent {
+  readonly type: 'fetch.error';
+  readonly flight: number;
+  readonly now: number;
+  readonly reason: unknown;
+}
+
+/** The events a caller, or the one who runs the fetches, sends to the chart. */
+export type BackgroundCacheEvent<V = unknown> =
+  GetEvent<V> | RefreshEvent<V> | SeedEvent<V> | InvalidateEvent | FetchDoneEvent<V> | FetchErrorEvent;
+
+/**
+ * What the chart asks of whoever runs its fetches (`actor.on(...)`). The chart
+ * decides; the runner calls the fetch, aborts it, and settles the callers.
+ *
+ * - `flight.start`: a new flight; call `fetch` (its first attempt).
+ * - `flight.retry`: call the flight's fetch again, with a new signal.
+ * - `flight.timeout`: the attempt in flight took too long; abort its signal
+ *   with `reason` and ignore its outcome.
+ * - `flight.fail`: the flight failed for good; its callers reject with `reason`.
+ * - `flight.release`: the chart no longer owns the flight (superseded, or the
+ *   cache stopped); its callers still get its outcome, nothing is stored.
+ */
+export type FlightCommand<V = unknown> =
+  | {
+      readonly type: 'flight.start';
+      readonly flight: number;
+      readonly fetch: FetchFn<V>;
+      /** The read that started the flight (its `get` or `refresh` event). */
+      readonly request: GetEvent<V> | RefreshEvent<V>;
+    }
+  | { readonly type: 'flight.retry'; readonly flight: number }
+  | { readonly type: 'flight.timeout'; readonly flight: number; readonly reason: unknown }
+  | { readonly type: 'flight.fail'; readonly flight: number; readonly reason: unknown }
+  | { readonly type: 'flight.release'; readonly flight: number };
+
+/** An event from a caller or the runner: every one of them carries its time but `invalidate`. */
+type TimedEvent = { type: string; now?: number };
+
+/** Default `retryDelay`: 1 s, doubling per failure, at most 30 s. */
+const defaultRetryDelay = (failureCount: number): number => Math.min(1000 * 2 ** (failureCount - 1), 30_000);
+
+/**
+ * The clock time an event happened at. Callers' events and outcomes carry it
+ * as `now`; a delayed event stands for the moment it was due, which the chart
+ * knows from its context. Time travels on events rather than through a clock
+ * in the guards so that path generation can drive it too.
+ */
+function eventTime(context: BackgroundCacheContext, event: TimedEvent): number {
+  if (event.now !== undefined) return event.now;
+  const { type } = event;
+  if (type.includes('.refreshAfter.')) return context.storedAt! + context.ttl - context.refreshWindow;
+  if (type.includes('.fetchTimeout.')) return context.attemptAt + context.policy.fetchTimeout!;
+  if (type.includes('.retryDelay.')) return context.retryAt;
+  // The expiry, the only other delayed event that enters a state with a timer.
+  return context.expiredAt!;
+}
+
+/** Milliseconds from the event's time until clock time `at`, never negative. */
+const until = (at: number, context: BackgroundCacheContext, event: TimedEvent): number =>
+  Math.max(0, at - eventTime(context, event));
+
+/** The time of an event that carries it. */
+const nowOf = (event: TimedEvent): number => event.now!;
+
+/** The lifetime a storing event carries, or the chart's own. */
+const lifetimeOf = (context: BackgroundCacheContext, event: Lifetime): CacheTimes => ({
+  ttl: event.ttl ?? context.ttl,
+  refreshWindow: event.refreshWindow ?? context.refreshWindow,
+});
+
+/** When a storing event's value was stored. */
+const storedAtOf = (event: SeedEvent | FetchDoneEvent): number => event.storedAt ?? event.now;
 
 /**
  * Builds the chart for values of type `V`. There is one chart at run time,
@@ -86,99 +197,331 @@ const defineBackgroundCacheMachine = <V>() =>
       context: BackgroundCacheContext<V>;
       events: BackgroundCacheEvent<V>;
       input: BackgroundCacheInput;
-      children: { [FETCH_ACTOR_ID]: 'fetchValue' };
-    },
-    actors: {
-      fetchValue: fetchValueLogic as unknown as FetchValueLogic<V>,
+      emitted: FlightCommand<V>;
     },
     guards: {
-      // Both read a `get` in a state that holds a value, so `storedAt` is set.
-      /** The stored value has reached `ttl` at the event's time. */
-      isExpired: ({ context, event }) => isExpiredAt(context, context.storedAt!, (event as GetEvent<V>).now),
+      // The value guards read a state that holds a value, so `storedAt` is set.
+      /** The stored value has reached its `ttl` at the event's time. */
+      isExpired: ({ context, event }) => isExpiredAt(context, context.storedAt!, nowOf(event)),
       /** The stored value is in its refresh window at the event's time. */
-      isInRefreshWindow: ({ context, event }) => isInWindowAt(context, context.storedAt!, (event as GetEvent<V>).now),
+      isInRefreshWindow: ({ context, event }) => isInWindowAt(context, context.storedAt!, nowOf(event)),
+      /** The stored value is still younger than `ttl - refreshWindow` at the event's time. */
+      isFresh: ({ context, event }) => isFreshAt(context, context.storedAt!, nowOf(event)),
+      /** A final failure is still remembered at the event's time. */
+      isBackingOff: ({ context, event }) => context.failedUntil !== undefined && nowOf(event) < context.failedUntil,
+      /** The remembered failure is over at the event's time. */
+      isFailureOver: ({ context, event }) => nowOf(event) >= context.failedUntil!,
+      /** The value reaching its window is still within `errorTtl` of a final failure. */
+      isBackingOffAtWindow: ({ context, event }) =>
+        context.failedUntil !== undefined && eventTime(context, event) < context.failedUntil,
+      /** The value expiring is still within `errorTtl` of a final failure. */
+      isBackingOffAtExpiry: ({ context }) =>
+        context.failedUntil !== undefined && context.storedAt! + context.ttl < context.failedUntil,
+      /** The event is about the chart's current flight (not a superseded one). */
+      isCurrentFlight: ({ context, event }) => (event as FetchDoneEvent | FetchErrorEvent).flight === context.flight,
+      /** A seed whose value is already as old as its own `ttl`: nothing is stored. */
+      isSeedExpired: ({ context, event }) =>
+        isExpiredAt(lifetimeOf(context, event as SeedEvent), storedAtOf(event as SeedEvent), nowOf(event)),
+      /** A storing event's value is in its refresh window already (seeded with an age, or adopted). */
+      isStoredInWindow: ({ context, event }) =>
+        isInWindowAt(lifetimeOf(context, event as SeedEvent), storedAtOf(event as SeedEvent), nowOf(event)),
+      /** The policy allows another attempt after this failure of the current flight. */
+      mayRetry: ({ context, event }) => {
+        const { retry } = context.policy;
+        const failureCount = context.failures + 1;
+        if (typeof retry !== 'function') return failureCount <= (retry ?? 0);
+        try {
+          return retry(failureCount, (event as FetchErrorEvent).reason) === true;
+        } catch {
+          // A `retry` that throws allows nothing more: the failure stands.
+          return false;
+        }
+      },
+      /** Final failures are remembered (`errorTtl > 0`). */
+      remembersFailures: ({ context }) => (context.policy.errorTtl ?? 0) > 0,
       /** A previous value is still held (a refresh, not a first fetch). */
       hasPreviousValue: ({ context }) => context.storedAt !== undefined,
+      /** Attempts have a time limit (`fetchTimeout`). */
+      hasFetchTimeout: ({ context }) => context.policy.fetchTimeout !== undefined,
     },
     delays: {
       /** Until the value's age reaches `ttl - refreshWindow`. */
-      refreshAfter: ({ context, event }) => untilAge(context, context.ttl - context.refreshWindow, eventTime(event)),
+      refreshAfter: ({ context, event }) =>
+        until(context.storedAt! + context.ttl - context.refreshWindow, context, event),
       /** Until the value's age reaches `ttl`. */
-      expireAfter: ({ context, event }) => untilAge(context, context.ttl, eventTime(event)),
+      expireAfter: ({ context, event }) => until(context.storedAt! + context.ttl, context, event),
+      /**
+       * Until the attempt has run `fetchTimeout` ms. Without one, `Infinity`:
+       * the cache's clock arms no timer for it (and the guard ignores one that fires).
+       */
+      fetchTimeout: ({ context, event }) =>
+        context.policy.fetchTimeout === undefined
+          ? Infinity
+          : until(context.attemptAt + context.policy.fetchTimeout, context, event),
+      /** Until the next attempt is due. */
+      retryDelay: ({ context, event }) => until(context.retryAt, context, event),
+      /** Until the remembered failure ends (`errorTtl` after it). */
+      errorTtl: ({ context, event }) => until(context.failedUntil!, context, event),
     },
     actions: {
-      storeFetchedValue: assign(({ event }) => {
-        const { output } = event as unknown as FetchDoneEvent<V>;
-        return { value: output.value, storedAt: output.fetchedAt, error: undefined };
+      /** A new flight: its number, no failures yet, its first attempt starting now. */
+      openFlight: assign(({ context, event }) => ({
+        flight: context.flight + 1,
+        failures: 0,
+        attemptAt: nowOf(event),
+        failedUntil: undefined,
+      })),
+      /** Asks the runner to start the flight with the read's fetch. */
+      startFlight: emit(({ context, event }) => ({
+        type: 'flight.start' as const,
+        flight: context.flight,
+        fetch: (event as GetEvent<V>).fetch,
+        request: event as GetEvent<V>,
+      })),
+      /** Counts a failed attempt and sets when the next is due. */
+      scheduleRetry: assign(({ context, event }) => {
+        const { reason } = event as FetchErrorEvent;
+        const failures = context.failures + 1;
+        const { retryDelay = defaultRetryDelay } = context.policy;
+        let delay: number;
+        try {
+          delay = typeof retryDelay === 'function' ? retryDelay(failures, reason) : retryDelay;
+        } catch {
+          delay = defaultRetryDelay(failures);
+        }
+        // A delay that is not a finite number >= 0 falls back to the default.
+        if (!(delay >= 0 && delay < Infinity)) delay = defaultRetryDelay(failures);
+        return { failures, error: reason, retryAt: nowOf(event) + delay };
       }),
-      storeSeededValue: assign(({ event }) => {
-        const { value, now } = event as SeedEvent<V>;
-        return { value, storedAt: now, error: undefined };
+      /** The next attempt starts now (the moment it was due). */
+      openAttempt: assign(({ context }) => ({ attemptAt: context.retryAt })),
+      /** Asks the runner for the flight's next attempt. */
+      retryFlight: emit(({ context }) => ({ type: 'flight.retry' as const, flight: context.flight })),
+      /**
+       * The attempt in flight took `fetchTimeout` ms: one `TimeoutError` aborts
+       * its signal and fails it, as if the fetch had rejected with it.
+       */
+      timeOutAttempt: enqueueActions(({ context, enqueue }) => {
+        const ms = context.policy.fetchTimeout!;
+        const reason = new DOMException(`The fetch did not settle within fetchTimeout (${ms} ms)`, 'TimeoutError');
+        enqueue.emit({ type: 'flight.timeout', flight: context.flight, reason });
+        enqueue.raise({ type: 'fetch.error', flight: context.flight, now: context.attemptAt + ms, reason });
       }),
+      /** Records the flight's final failure; remembered for `errorTtl` ms when that is > 0. */
+      recordFailure: assign(({ context, event }) => {
+        const errorTtl = context.policy.errorTtl ?? 0;
+        return {
+          error: (event as FetchErrorEvent).reason,
+          failedUntil: errorTtl > 0 ? nowOf(event) + errorTtl : undefined,
+        };
+      }),
+      /** Tells the runner the flight failed for good. */
+      failFlight: emit(({ context, event }) => ({
+        type: 'flight.fail' as const,
+        flight: context.flight,
+        reason: (event as FetchErrorEvent).reason,
+      })),
+      /** Tells the runner the chart no longer owns its flight. */
+      releaseFlight: emit(({ context }) => ({ type: 'flight.release' as const, flight: context.flight })),
+      storeFetchedValue: assign(({ context, event }) => {
+        const done = event as FetchDoneEvent<V>;
+        return { ...lifetimeOf(context, done), value: done.value, storedAt: storedAtOf(done), error: undefined };
+      }),
+      storeSeededValue: assign(({ context, event }) => {
+        const seed = event as SeedEvent<V>;
+        return {
+          ...lifetimeOf(context, seed),
+          value: seed.value,
+          storedAt: storedAtOf(seed),
+          error: undefined,
+          failedUntil: undefined,
+        };
+      }),
+      /** The value reached its `ttl`: dropped, and the moment noted for the timers that follow. */
+      expireValue: assign(({ context }) => ({
+        value: undefined,
+        storedAt: undefined,
+        expiredAt: context.storedAt! + context.ttl,
+      })),
       dropValue: assign({ value: undefined, storedAt: undefined }),
-      recordFailure: assign({ error: ({ event }) => (event as unknown as FetchErrorEvent).error.reason }),
+      forgetFailure: assign({ failedUntil: undefined }),
     },
   }).createMachine({
     id: 'backgroundCache',
     context: ({ input }) => ({
-      ttl: input.ttl,
-      refreshWindow: input.refreshWindow,
+      ttl: input.ttl ?? NaN,
+      refreshWindow: input.refreshWindow ?? NaN,
       value: undefined,
       storedAt: undefined,
       error: undefined,
+      failedUntil: undefined,
+      expiredAt: undefined,
+      flight: 0,
+      failures: 0,
+      attemptAt: 0,
+      retryAt: 0,
+      policy: {
+        fetchTimeout: input.fetchTimeout,
+        retry: input.retry,
+        retryDelay: input.retryDelay,
+        errorTtl: input.errorTtl,
+      },
     }),
     initial: 'empty',
     on: {
-      seed: { target: '.current', reenter: true, actions: 'storeSeededValue' },
-      invalidate: { target: '.empty', actions: 'dropValue' },
+      seed: [
+        { guard: 'isSeedExpired' },
+        {
+          guard: 'isStoredInWindow',
+          target: '.current.stale',
+          reenter: true,
+          actions: ['releaseFlight', 'storeSeededValue'],
+        },
+        { target: '.current.fresh', reenter: true, actions: ['releaseFlight', 'storeSeededValue'] },
+      ],
+      invalidate: { target: '.empty', actions: ['releaseFlight', 'dropValue', 'forgetFailure'] },
     },
     states: {
       empty: {
-        on: { get: { target: 'refreshing.withoutPrevious' } },
+        on: {
+          get: { target: 'refreshing.withoutPrevious', actions: ['openFlight', 'startFlight'] },
+          refresh: { target: 'refreshing.withoutPrevious', actions: ['openFlight', 'startFlight'] },
+        },
+      },
+      failed: {
+        after: { errorTtl: { target: 'empty', actions: 'forgetFailure' } },
+        on: {
+          // A late timer: once the failure is over, a read acts as in `empty`.
+          get: { guard: 'isFailureOver', target: 'refreshing.withoutPrevious', actions: ['openFlight', 'startFlight'] },
+          refresh: { target: 'refreshing.withoutPrevious', actions: ['openFlight', 'startFlight'] },
+        },
       },
       current: {
         initial: 'fresh',
-        // On `current`, not `stale`: armed when the value is stored or restored,
-        // it still fires at the value's ttl when the fresh-to-stale timer is late.
-        after: { expireAfter: { target: 'empty', actions: 'dropValue' } },
+        // On `current`, not on its children: armed when the value is stored,
+        // it still fires at the value's ttl when the children's timers are late.
+        after: {
+          expireAfter: [
+            { guard: 'isBackingOffAtExpiry', target: 'failed', actions: 'expireValue' },
+            { target: 'empty', actions: 'expireValue' },
+          ],
+        },
+        on: {
+          // One row for every child: the age and a remembered failure decide,
+          // so that a late timer changes nothing (SPEC "Late timers").
+          get: [
+            { guard: and(['isExpired', 'isBackingOff']), target: 'failed', actions: 'expireValue' },
+            {
+              guard: 'isExpired',
+              target: 'refreshing.withoutPrevious',
+              actions: ['expireValue', 'openFlight', 'startFlight'],
+            },
+            { guard: 'isBackingOff' },
+            { guard: 'isInRefreshWindow', target: 'refreshing.withPrevious', actions: ['openFlight', 'startFlight'] },
+          ],
+          refresh: [
+            {
+              guard: 'isExpired',
+              target: 'refreshing.withoutPrevious',
+              actions: ['expireValue', 'openFlight', 'startFlight'],
+            },
+            { target: 'refreshing.withPrevious', actions: ['openFlight', 'startFlight'] },
+          ],
+        },
         states: {
           fresh: {
-            after: { refreshAfter: { target: 'stale' } },
-            on: {
-              // A late timer: the age decides (SPEC "Late timers").
-              get: [
-                { guard: 'isExpired', target: '#backgroundCache.refreshing.withoutPrevious', actions: 'dropValue' },
-                { guard: 'isInRefreshWindow', target: '#backgroundCache.refreshing.withPrevious' },
-              ],
+            after: {
+              refreshAfter: [{ guard: 'isBackingOffAtWindow', target: 'backingOff' }, { target: 'stale' }],
             },
           },
-          stale: {
-            on: {
-              get: [
-                { guard: 'isExpired', target: '#backgroundCache.refreshing.withoutPrevious', actions: 'dropValue' },
-                { target: '#backgroundCache.refreshing.withPrevious' },
-              ],
-            },
+          stale: {},
+          backingOff: {
+            after: { errorTtl: { target: 'stale', actions: 'forgetFailure' } },
           },
         },
       },
       refreshing: {
         initial: 'withoutPrevious',
-        invoke: {
-          id: FETCH_ACTOR_ID,
-          src: 'fetchValue',
-          input: ({ event }) => event as GetEvent<V>,
-          onDone: { target: 'current', actions: 'storeFetchedValue' },
-          onError: [
-            { guard: 'hasPreviousValue', target: 'current.stale', actions: 'recordFailure' },
-            { target: 'empty', actions: 'recordFailure' },
+        after: {
+          fetchTimeout: { guard: 'hasFetchTimeout', actions: 'timeOutAttempt' },
+        },
+        on: {
+          'fetch.done': [
+            {
+              guard: and(['isCurrentFlight', 'isStoredInWindow']),
+              target: 'current.stale',
+              actions: 'storeFetchedValue',
+            },
+            { guard: 'isCurrentFlight', target: 'current.fresh', actions: 'storeFetchedValue' },
           ],
         },
         states: {
           withPrevious: {
-            after: { expireAfter: { target: 'withoutPrevious', actions: 'dropValue' } },
+            after: { expireAfter: { target: 'withoutPrevious', actions: 'expireValue' } },
             on: {
-              get: { guard: 'isExpired', target: 'withoutPrevious', actions: 'dropValue' },
+              get: { guard: 'isExpired', target: 'withoutPrevious', actions: 'expireValue' },
+              // The previous value stays with its timestamp (Part 1); its age picks the state, and a
+              // previous that expired meanwhile leaves at once by the expiry timer of `current`.
+              'fetch.error': [
+                {
+                  guard: and(['isCurrentFlight', 'mayRetry']),
+                  target: '#backgroundCache.retrying.withPrevious',
+                  actions: 'scheduleRetry',
+                },
+                {
+                  guard: and(['isCurrentFlight', 'isFresh']),
+                  target: '#backgroundCache.current.fresh',
+                  actions: ['recordFailure', 'failFlight'],
+                },
+                {
+                  guard: and(['isCurrentFlight', 'remembersFailures']),
+                  target: '#backgroundCache.current.backingOff',
+                  actions: ['recordFailure', 'failFlight'],
+                },
+                {
+                  guard: 'isCurrentFlight',
+                  target: '#backgroundCache.current.stale',
+                  actions: ['recordFailure', 'failFlight'],
+                },
+              ],
+            },
+          },
+          withoutPrevious: {
+            on: {
+              'fetch.error': [
+                {
+                  guard: and(['isCurrentFlight', 'mayRetry']),
+                  target: '#backgroundCache.retrying.withoutPrevious',
+                  actions: 'scheduleRetry',
+                },
+                {
+                  guard: and(['isCurrentFlight', 'remembersFailures']),
+                  target: '#backgroundCache.failed',
+                  actions: ['recordFailure', 'failFlight'],
+                },
+                {
+                  guard: 'isCurrentFlight',
+                  target: '#backgroundCache.empty',
+                  actions: ['recordFailure', 'failFlight'],
+                },
+              ],
+            },
+          },
+        },
+      },
+      retrying: {
+        initial: 'withoutPrevious',
+        after: {
+          retryDelay: [
+            { guard: 'hasPreviousValue', target: 'refreshing.withPrevious', actions: ['openAttempt', 'retryFlight'] },
+            { target: 'refreshing.withoutPrevious', actions: ['openAttempt', 'retryFlight'] },
+          ],
+        },
+        states: {
+          withPrevious: {
+            after: { expireAfter: { target: 'withoutPrevious', actions: 'expireValue' } },
+            on: {
+              get: { guard: 'isExpired', target: 'withoutPrevious', actions: 'expireValue' },
             },
           },
           withoutPrevious: {},
@@ -193,22 +536,29 @@ export type BackgroundCacheMachine<V = unknown> = ReturnType<typeof defineBackgr
 /**
  * The statechart of the cache: the single source of truth for its states and
  * transitions. Run it alone with `createActor(backgroundCacheMachine, { input:
- * { ttl, refreshWindow }, clock })` and send it `get`, `seed` and `invalidate`
- * events stamped with `clock.now()`, or through {@link createBackgroundCache}.
+ * { ttl, refreshWindow }, clock })`, send it `get`, `refresh`, `seed` and
+ * `invalidate` events stamped with `clock.now()`, and run its fetches as its
+ * emitted `flight.*` commands ask ({@link FlightCommand}), reporting each
+ * attempt's outcome as `fetch.done` or `fetch.error`; or use it through
+ * {@link createBackgroundCache}, which does all of that.
  *
  * | state | meaning |
  * | --- | --- |
  * | `'empty'` | nothing servable |
+ * | `'failed'` | nothing servable; the last flight failed less than `errorTtl` ago |
  * | `{ current: 'fresh' }` | a value younger than `ttl - refreshWindow` |
  * | `{ current: 'stale' }` | a value in its refresh window |
+ * | `{ current: 'backingOff' }` | a value in its window whose refresh failed less than `errorTtl` ago: no refresh |
  * | `{ refreshing: 'withPrevious' }` | a fetch in flight; the previous value is served |
  * | `{ refreshing: 'withoutPrevious' }` | a fetch in flight; readers wait for it |
+ * | `{ retrying: 'withPrevious' }` | an attempt failed, the next is due after `retryDelay`; the previous is served |
+ * | `{ retrying: 'withoutPrevious' }` | the same with nothing servable: readers wait |
  *
  * @example
- *   const actor = createActor(backgroundCacheMachine, {
- *     input: { ttl: 30_000, refreshWindow: 5_000 },
- *     clock: new SimulatedClock(),
- *   }).start();
+ *   const clock = new SimulatedClock();
+ *   const actor = createActor(backgroundCacheMachine, { input: { ttl: 30_000, refreshWindow: 5_000 }, clock });
+ *   actor.on('flight.start', ({ flight, fetch }) => ...);
+ *   actor.start();
  *   actor.send({ type: 'seed', now: clock.now(), value: 'v1' });
  *   actor.getSnapshot().value; // { current: 'fresh' }
  */

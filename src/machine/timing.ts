@@ -5,7 +5,7 @@
  * expired at `age >= ttl`.
  */
 
-/** The lifetime settings every age check needs. */
+/** The lifetime of one stored value, in milliseconds. */
 export interface CacheTimes {
   /** Milliseconds a stored value may be served. */
   readonly ttl: number;
@@ -23,3 +23,15 @@ export const isInWindowAt = (times: CacheTimes, storedAt: number, now: number): 
 
 /** True once a value stored at `storedAt` may no longer be served. */
 export const isExpiredAt = (times: CacheTimes, storedAt: number, now: number): boolean => now - storedAt >= times.ttl;
+
+/**
+ * The name of the lifetime setting that `times` breaks (finite, `ttl > 0`,
+ * `0 <= refreshWindow < ttl`), or `undefined` when they keep the rules.
+ * Comparisons with NaN are false, so NaN and Infinity break them too.
+ */
+export const brokenTimeSetting = (ttl: unknown, refreshWindow: unknown): 'ttl' | 'refreshWindow' | undefined =>
+  !(typeof ttl === 'number' && ttl > 0 && ttl < Infinity)
+    ? 'ttl'
+    : !(typeof refreshWindow === 'number' && refreshWindow >= 0 && refreshWindow < ttl)
+      ? 'refreshWindow'
+      : undefined;

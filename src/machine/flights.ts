@@ -1,0 +1,242 @@
+import type { FetchDoneEvent, FetchErrorEvent, FetchFn, FlightCommand } from './backgroundCacheMachine.js';
+
+const noop = (): void => {};
+
+/** What a fetched value is stored with: its lifetime, when computed per value, and an older `storedAt` when adopted. */
+export interface AttemptResult<V> {
+  readonly value: V;
+  /** Clock time the value was stored at, when it is older than the attempt (adopted from another cache). */
+  readonly storedAt?: number | undefined;
+}
+
+/**
+ * Where a {@link FlightRunner} reports to: the chart that owns the flights,
+ * and what a stored value needs.
+ */
+export interface FlightHost<V> {
+  /** Hands an owned flight's attempt outcome to the chart. */
+  report(event: FetchDoneEvent<V> | FetchErrorEvent): void;
+  /** The chart's clock. */
+  now(): number;
+  /**
+   * Runs one attempt: by default the fetch itself (a synchronous throw counts
+   * as a rejection); tab sharing runs it as the one fetch among the tabs.
+   */
+  attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>>;
+  /**
+   * The lifetime of a fetched value when it is computed per value (else
+   * `undefined`); throws the error its waiters reject with when the value's
+   * lifetime breaks the rules.
+   */
+  lifetime(value: V): { ttl: number; refreshWindow: number } | undefined;
+}
+
+/** Runs the fetch as a plain attempt: a synchronous throw counts as a rejection, a plain value as a resolution. */
+export const runFetch = <V>(fetch: FetchFn<V>, signal: AbortSignal): Promise<V> =>
+  new Promise<V>((resolve) => resolve(fetch(signal)));
+
+/**
+ * One flight and everyone who may hear its outcome: its callers (waiters),
+ * the signal of its attempt in flight, and whether the chart still owns it.
+ * A flight outlives the chart's interest when superseded, so that callers
+ * already waiting still get its outcome (SPEC "Superseded"), and aborts only
+ * once nobody can hear it (guarantees 6 and 13).
+ *
+ * @internal
+ */
+export class Flight<V> {
+  /** Settles with the flight's outcome, after the chart has seen it. */
+  readonly promise: Promise<V>;
+  /** Callers waiting on the outcome. */
+  waiters = 0;
+  /** The chart still owns the flight: its outcome is reported and may be stored. */
+  owned = true;
+  /** An attempt is running (not between attempts, not settled). */
+  pending = false;
+  /** Numbers the attempts; an outcome of any attempt but the last is ignored (it timed out). */
+  attempts = 0;
+  /** Why the last attempt failed. */
+  lastReason: unknown;
+  controller: AbortController | undefined;
+  settled = false;
+  readonly #resolve: (value: V) => void;
+  readonly #reject: (reason: unknown) => void;
+
+  constructor(
+    readonly id: number,
+    readonly fetch: FetchFn<V>,
+  ) {
+    let resolve!: (value: V) => void;
+    let reject!: (reason: unknown) => void;
+    this.promise = new Promise<V>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#resolve = resolve;
+    this.#reject = reject;
+    // A background refresh may fail with nobody waiting (guarantee 4).
+    this.promise.catch(noop);
+  }
+
+  /** Settles every waiter, once. */
+  settle(ok: boolean, result: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.pending = false;
+    if (ok) this.#resolve(result as V);
+    else this.#reject(result);
+  }
+
+  /** Adds a caller that waits for the outcome; with a signal, the caller may leave (guarantee 13). */
+  join(signal?: AbortSignal): Promise<V> {
+    this.waiters++;
+    if (signal === undefined) return this.promise;
+    return new Promise<V>((resolve, reject) => {
+      const leave = (): void => {
+        reject(signal.reason);
+        this.waiters--;
+        this.abortIfUnheard();
+      };
+      signal.addEventListener('abort', leave, { once: true });
+      this.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', leave);
+          resolve(value);
+        },
+        (reason: unknown) => {
+          signal.removeEventListener('abort', leave);
+          reject(reason);
+        },
+      );
+    });
+  }
+
+  /** Aborts the attempt in flight once nobody can hear it: not owned, no waiter, not settled. */
+  abortIfUnheard(): void {
+    if (!this.owned && this.waiters === 0 && this.pending) {
+      this.controller!.abort(new DOMException('The cache no longer needs this fetch', 'AbortError'));
+    }
+  }
+}
+
+const flightsByRequest = new WeakMap<object, Flight<unknown>>();
+
+/**
+ * The flight that `request` (a `get` or `refresh` event) started, if it
+ * started one, even when it was superseded before its sender could join it.
+ */
+export const flightStartedBy = <V>(request: object): Flight<V> | undefined =>
+  flightsByRequest.get(request) as Flight<V> | undefined;
+
+/**
+ * Carries out what the chart asks of its fetches (its emitted
+ * {@link FlightCommand}s) and reports each attempt's outcome back as
+ * `fetch.done` or `fetch.error`. The chart decides every step (start, retry,
+ * time out, fail, let go); the runner holds only what cannot live in a
+ * snapshot: the callers' promises and the attempt's `AbortController`.
+ *
+ * @internal
+ */
+export class FlightRunner<V> {
+  /** The flight the chart owns, if any. */
+  current: Flight<V> | undefined;
+  readonly #host: FlightHost<V>;
+
+  constructor(host: FlightHost<V>) {
+    this.#host = host;
+  }
+
+  /** Carries out one command of the chart. */
+  command(command: FlightCommand<V>): void {
+    const flight = this.current;
+    switch (command.type) {
+      case 'flight.start': {
+        const started = new Flight<V>(command.flight, command.fetch);
+        flightsByRequest.set(command.request, started as Flight<unknown>);
+        this.current = started;
+        this.#attempt(started);
+        return;
+      }
+      case 'flight.retry':
+        if (flight?.id === command.flight) this.#attempt(flight);
+        return;
+      case 'flight.timeout':
+        if (flight?.id === command.flight && flight.pending) {
+          // Its outcome is ignored from now on, and its signal says why.
+          flight.attempts++;
+          flight.pending = false;
+          flight.lastReason = command.reason;
+          flight.controller!.abort(command.reason);
+        }
+        return;
+      case 'flight.fail':
+        if (flight?.id === command.flight) {
+          this.current = undefined;
+          flight.settle(false, command.reason);
+        }
+        return;
+      case 'flight.release':
+        if (flight?.id === command.flight) this.release();
+        return;
+    }
+  }
+
+  /**
+   * The chart lets go of its flight (superseded, or the cache stopped).
+   * Callers that join in the same synchronous turn still count; after it,
+   * with none waiting, the attempt aborts. Between attempts there is nothing
+   * to wait for: the callers reject with the last failure's reason.
+   */
+  release(): void {
+    const flight = this.current;
+    if (flight === undefined) return;
+    this.current = undefined;
+    flight.owned = false;
+    if (!flight.pending) flight.settle(false, flight.lastReason);
+    else queueMicrotask(() => flight.abortIfUnheard());
+  }
+
+  #attempt(flight: Flight<V>): void {
+    const attempt = ++flight.attempts;
+    const controller = (flight.controller = new AbortController());
+    flight.pending = true;
+    this.#host.attempt(flight.fetch, controller.signal).then(
+      (result) => this.#done(flight, attempt, result),
+      (reason: unknown) => this.#failed(flight, attempt, reason),
+    );
+  }
+
+  #done(flight: Flight<V>, attempt: number, result: AttemptResult<V>): void {
+    if (attempt !== flight.attempts || flight.settled) return;
+    if (flight.owned) {
+      let lifetime;
+      try {
+        lifetime = this.#host.lifetime(result.value);
+      } catch (error) {
+        // A value whose lifetime breaks the rules is a failed attempt.
+        this.#failed(flight, attempt, error);
+        return;
+      }
+      flight.pending = false;
+      this.current = undefined;
+      this.#host.report({
+        type: 'fetch.done',
+        flight: flight.id,
+        now: this.#host.now(),
+        value: result.value,
+        storedAt: result.storedAt,
+        ...lifetime,
+      });
+    }
+    flight.settle(true, result.value);
+  }
+
+  #failed(flight: Flight<V>, attempt: number, reason: unknown): void {
+    if (attempt !== flight.attempts || flight.settled) return;
+    flight.pending = false;
+    flight.lastReason = reason;
+    // The chart retries or fails the flight (`flight.fail`); a flight it let go fails now.
+    if (flight.owned) this.#host.report({ type: 'fetch.error', flight: flight.id, now: this.#host.now(), reason });
+    else flight.settle(false, reason);
+  }
+}

@@ -6,7 +6,7 @@
  * with the hooks in test/react-real.test.tsx and in the browser.
  */
 import type { StateValue } from 'xstate';
-import type { CachePeek } from '../src/react/index.js';
+import type { CachePeek } from '../src/index.js';
 import { defer } from './helpers.js';
 import type { Deferred } from './helpers.js';
 

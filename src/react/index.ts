@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { StateValue } from 'xstate';
+import type { CachePeek } from '../adapter/createBackgroundCache.js';
 
 /** The chart's state as a dotted path, as the hooks report it. */
 export type CacheStateName =
@@ -21,20 +21,16 @@ export type CacheStateName =
   | 'retrying.withPrevious'
   | 'retrying.withoutPrevious';
 
-/** What a cache's `peek()` tells: its state, the value it would serve now (if any), the last failure. */
-export interface CachePeek<V> {
-  readonly state: StateValue;
-  readonly value: V | undefined;
-  readonly error: unknown;
-}
-
 /** What the hooks use of a cache's actor: `subscribe` and `getSnapshot`, as every XState actor has them. */
 export interface ObservableCacheActor {
   subscribe(observer: () => void): { unsubscribe(): void };
   getSnapshot(): unknown;
 }
 
-/** What the hooks use of a cache made by `createBackgroundCache` (with a default `fetch`). */
+/**
+ * What the hooks use of a cache made by `createBackgroundCache` (given a
+ * default `fetch`): any `BackgroundCache<V>` is one.
+ */
 export interface ReactBackgroundCache<V> {
   readonly actor: ObservableCacheActor;
   peek(): CachePeek<V>;
@@ -42,7 +38,10 @@ export interface ReactBackgroundCache<V> {
   refresh(): Promise<V>;
 }
 
-/** What the hooks use of a cache made by `createKeyedBackgroundCache`. */
+/**
+ * What the hooks use of a cache made by `createKeyedBackgroundCache`: its
+ * per-key `peek`, `get` with a signal, and `refresh`.
+ */
 export interface ReactKeyedBackgroundCache<K, V> {
   readonly actor: ObservableCacheActor;
   peek(key: K): CachePeek<V> | undefined;

@@ -20,13 +20,8 @@ export const calls = { config: 0, user: 0, greeting: 0, status: 0 };
 
 function later<T>(ms: number, signal: AbortSignal, answer: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      try {
-        resolve(answer());
-      } catch (error) {
-        reject(error as Error);
-      }
-    }, ms);
+    // What `answer` throws rejects the call.
+    const timer = setTimeout(() => resolve(Promise.resolve().then(answer)), ms);
     signal.addEventListener('abort', () => {
       clearTimeout(timer);
       reject(signal.reason as Error);

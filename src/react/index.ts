@@ -321,10 +321,11 @@ export function useKeyedBackgroundCache<K, V, T = V>(
  * The value of `cache` for a component under `<Suspense>`: suspends while
  * nothing is servable, throws the failure to the nearest error boundary, and
  * otherwise behaves as {@link useBackgroundCache} (reads when the value
- * enters its window, re-renders only when the value changes). After a
- * failure, rendering again (an error boundary's reset, a remount) reads
- * again; in `failed` (within `errorTtl`) it throws the remembered failure
- * without a fetch.
+ * enters its window, re-renders only when the value changes). In `failed`
+ * (within `errorTtl`) it throws the remembered failure without a fetch. A
+ * failure is thrown again on every render until the cache changes: let the
+ * error boundary's reset call `cache.refresh()` (or `invalidate()`), and the
+ * next render reads again.
  *
  * On the server, a component that suspends starts the fetch (that is how
  * Suspense asks for data): a streaming render waits for it.
@@ -360,12 +361,12 @@ export function useSuspenseKeyedBackgroundCache<K, V>(cache: ReactKeyedBackgroun
 
 /**
  * A read that suspended components wait on, per cache and key, shared by
- * their renders until it settles: `p` the promise, `e` set to `[reason]`
- * when it failed.
+ * their renders until it settles: `p` the promise; `e` set to `[reason]` when
+ * it failed, and the actor's snapshot added when the failure is first thrown.
  */
 interface Suspension {
   readonly p: Promise<unknown>;
-  e?: [unknown];
+  e?: unknown[];
 }
 
 const suspensions = new WeakMap<object, Map<unknown, Suspension>>();
@@ -379,12 +380,13 @@ function useSuspense<V>(cache: AnyCache, keyed: unknown[]): V {
   let reads = suspensions.get(cache);
   if (!reads) suspensions.set(cache, (reads = new Map<unknown, Suspension>()));
   let suspension = reads.get(key);
-  if (suspension?.e) {
-    // Thrown to the error boundary for this turn's renders (React renders
-    // again once after an error); the next render after it reads again.
-    const thrown = suspension;
-    queueMicrotask(() => reads.get(key) === thrown && reads.delete(key));
-    throw suspension.e[0];
+  const failure = suspension?.e;
+  if (failure) {
+    // Thrown to the error boundary on every render until the cache changes
+    // (React renders again after an error, StrictMode twice): then it reads again.
+    const snapshot = cache.actor.getSnapshot();
+    if ((failure[1] ??= snapshot) === snapshot) throw failure[0];
+    suspension = undefined;
   }
   if (!suspension) {
     const created: Suspension = {

@@ -266,6 +266,15 @@ describe('useBackgroundCache: re-renders only for what it shows', () => {
     expect(seen.view!.error).toBeUndefined();
   });
 
+  it('should not re-render a component showing only the value for its own failed read', async () => {
+    const { cache, seen } = setup(['value']);
+    const before = seen.renders;
+    cache.gets[1]!.reject(new Error('503'));
+    await flush();
+    expect(seen.renders).toBe(before);
+    expect(seen.view!.error).toEqual(new Error('503'));
+  });
+
   it('should re-render a component showing the state for each state', () => {
     const { cache, seen } = setup(['state']);
     const before = seen.renders;

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { CachePeek } from '../adapter/createBackgroundCache.js';
 
 /** The chart's state as a dotted path, as the hooks report it. */
@@ -118,6 +118,10 @@ interface Hook {
   s?: ((value: never) => unknown) | undefined;
   /** The selection. */
   x?: unknown;
+  /** Error: `[cache, key, reason]` when this component's own read failed. */
+  e: unknown[];
+  /** Notify: tells `useSyncExternalStore` to look again (set by its subscribe). */
+  n?: () => void;
   /** The mounted read loop's run: `b` while reading is blocked after a failure. */
   run: { b: boolean };
   /** The component's `refresh`: stable, it calls {@link Hook.a}. */
@@ -145,15 +149,21 @@ function useCache<T>(
 ): CacheView<T> {
   const key = keyed[0];
   // [cache, key, reason]: this component's own read failed.
-  const [failure, setFailure] = useState<unknown[]>();
   const memory = useRef<Hook>(null);
-  const hook = (memory.current ??= { t: 0, l: [], run: { b: false }, f: () => hook.a() } as Omit<Hook, 'a'> as Hook);
-  const own = failure?.[0] === cache && Object.is(failure[1], key) ? failure : [];
+  const hook = (memory.current ??= { t: 0, l: [], e: [], run: { b: false }, f: () => hook.a() } as Omit<
+    Hook,
+    'a'
+  > as Hook);
+  // Kept in the hook, not in React state: a component that does not show `error` does not re-render for it.
+  const setFailure = (failure: unknown[]) => {
+    hook.e = failure;
+    hook.n?.();
+  };
   const fail = (reason: unknown) => setFailure([cache, key, reason]);
   hook.a = () => {
     const { run } = hook;
     run.b = false;
-    setFailure(undefined);
+    setFailure([]);
     cache.refresh(...keyed).catch((reason: unknown) => {
       run.b = true;
       fail(reason);
@@ -171,7 +181,9 @@ function useCache<T>(
       hook.r = raw;
       hook.s = select;
     }
-    const latest = [hook.x, state, peeked?.error ?? own[2], FETCHING.test(state)];
+    const [owner, failedKey, reason] = hook.e;
+    const own = owner === cache && Object.is(failedKey, key);
+    const latest = [hook.x, state, peeked?.error ?? (own ? reason : undefined), FETCHING.test(state)];
     const last = hook.l;
     hook.l = latest;
     if (!hook.v || latest.some((field, bit) => hook.t & (1 << bit) && !Object.is(field, last[bit]))) {
@@ -201,6 +213,7 @@ function useCache<T>(
   const { actor } = cache;
   const subscribe = useMemo(
     () => (notify: () => void) => {
+      hook.n = notify;
       const subscription = actor.subscribe(notify);
       return () => subscription.unsubscribe();
     },
@@ -239,7 +252,7 @@ function useCache<T>(
       if (state === was) return;
       if (state === 'current.fresh' || was === 'failed' || was === 'current.backingOff') {
         // A value was stored, or the cache's errorTtl is over: reading may start again.
-        if (run.b) setFailure(undefined);
+        if (run.b) setFailure([]);
         run.b = false;
       } else if (was && FETCHING.test(was) && state === 'current.stale') {
         // A background refresh failed (no errorTtl): no new one until refresh(), a remount or a key change.

@@ -120,7 +120,8 @@ function SingleSelector({ cache, s }: { cache: BackgroundCache<string>; s: Scena
 }
 
 function KeyedSelector({ s }: { s: Scenario }) {
-  const size = useSelector(s.keyed.actor, (snapshot) => snapshot.context.entries.size);
+  // The selector runs when the actor hands out a new snapshot object.
+  const size = useSelector(s.keyed.actor, () => s.keyed.size);
   useCommits(s.commits, 'selector');
   return <p id="selector">{`keys: ${size}`}</p>;
 }

@@ -145,7 +145,7 @@ const harness = {
         ...times,
         maxEntries: 100,
         fetch: (key, signal) => backend.fetch(key, signal),
-      }) as Scenario['keyed'],
+      }) as unknown as Scenario['keyed'],
       commits: {},
       mounts: {},
     };

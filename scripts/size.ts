@@ -7,10 +7,9 @@
  * from `xstate` at run time). The difference is the library's own share, held to
  * {@link LIBRARY_BUDGET} by `test/platform/size.test.ts` and reported against
  * {@link LIBRARY_TARGET}. Each plug-in entry ({@link ENTRIES}) is measured the
- * same way, as what it adds to that app, and held to its `budget` (default
- * {@link ENTRY_BUDGET}); `react` stays external (an app has its own), and an
- * app without the React entry must not import it.
- * Exits with code 1 over a budget.
+ * same way, as what it adds to that app, and held to its own budget
+ * ({@link ENTRY_BUDGET} unless it says otherwise). Exits with code 1 over a
+ * budget.
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -27,26 +26,30 @@ export const LIBRARY_TARGET = 1_500;
  * missed: issue 4's 1.5 kB, and issue 10's 2.9 kB (version 1's 2.3 kB ceiling
  * plus 0.6 kB); see the README's Size section.
  */
-export const LIBRARY_BUDGET = 5_750;
+export const LIBRARY_BUDGET = 5_800;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
-export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/persist/', 'src/browser/', 'src/react/'];
+export const MUST_TREE_SHAKE = [
+  'src/testing/',
+  'src/keyed/',
+  'src/persist/',
+  'src/browser/',
+  'src/share/',
+  'src/react/',
+];
 
-/** Gzipped bytes each plug-in entry may add, of its own, to an app that uses `createBackgroundCache`. */
+/** Gzipped bytes a plug-in entry may add, of its own, to an app that uses `createBackgroundCache`, unless it has its own budget. */
 export const ENTRY_BUDGET = 600;
 
 /**
  * The plug-in entries, each with the lines an app adds to {@link APP} to use
- * it. An entry's own share is that app's size minus {@link APP}'s.
+ * it. An entry's own share is that app's size minus {@link APP}'s, held to
+ * its `budget` (default {@link ENTRY_BUDGET}).
  */
-/** Gzipped bytes the React entry must stay under (issue 13: under 1 kB), all four hooks used. */
-export const REACT_BUDGET = 999;
-
 export const ENTRIES: readonly {
   readonly entry: string;
   readonly folder: string;
   readonly usage: string;
-  /** Gzipped bytes it may add; {@link ENTRY_BUDGET} when not given. */
   readonly budget?: number;
 }[] = [
   {
@@ -60,10 +63,18 @@ export const ENTRIES: readonly {
     usage: `import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';\nexport const refreshOn = [refreshOnVisible(), refreshOnOnline()];\n`,
   },
   {
+    entry: 'xstate-background-cache/share',
+    folder: 'src/share/',
+    usage: `import { shareAcrossTabs } from 'xstate-background-cache/share';\nexport const share = shareAcrossTabs('token');\n`,
+    // Issue 12: under 1.2 kB.
+    budget: 1_200,
+  },
+  {
     entry: 'xstate-background-cache/react',
     folder: 'src/react/',
     usage: `import { useBackgroundCache, useKeyedBackgroundCache, useSuspenseBackgroundCache, useSuspenseKeyedBackgroundCache } from 'xstate-background-cache/react';\nexport const hooks = [useBackgroundCache, useKeyedBackgroundCache, useSuspenseBackgroundCache, useSuspenseKeyedBackgroundCache];\n`,
-    budget: REACT_BUDGET,
+    // Issue 13: under 1 kB, all four hooks used (React itself external: the app has its own).
+    budget: 999,
   },
 ];
 
@@ -77,7 +88,7 @@ export interface Bundle {
   readonly gzipped: number;
   /** Minified bytes each source file of the project contributes, largest first. */
   readonly parts: readonly { readonly path: string; readonly bytes: number }[];
-  /** The bundle imports `react` (kept external). */
+  /** The bundle imports `react` (kept external: only the React entry may bring it in). */
   readonly importsReact: boolean;
 }
 
@@ -87,12 +98,7 @@ export interface SizeReport {
   /** Gzipped bytes the library adds on top of the baseline. */
   readonly library: number;
   /** Gzipped bytes each plug-in entry adds on top of {@link SizeReport.app}, by entry name. */
-  readonly entries: readonly {
-    readonly entry: string;
-    readonly folder: string;
-    readonly bytes: number;
-    readonly budget: number;
-  }[];
+  readonly entries: readonly { readonly entry: string; readonly folder: string; readonly bytes: number }[];
 }
 
 /** Bundles `source` as a browser app would ship it; the package name and its entries resolve to `src/`. */
@@ -104,6 +110,7 @@ export async function bundle(source: string): Promise<Bundle> {
       'xstate-background-cache': './src/index.ts',
       'xstate-background-cache/persist': './src/persist/index.ts',
       'xstate-background-cache/browser': './src/browser/index.ts',
+      'xstate-background-cache/share': './src/share/index.ts',
       'xstate-background-cache/react': './src/react/index.ts',
     },
     external: ['react'],
@@ -137,14 +144,17 @@ export async function measureSize(): Promise<SizeReport> {
     bundle(BASELINE_APP),
     ...ENTRIES.map(({ usage }) => bundle(`${APP}${usage}`)),
   ]);
-  const entries = ENTRIES.map(({ entry, folder, budget = ENTRY_BUDGET }, index) => ({
+  const entries = ENTRIES.map(({ entry, folder }, index) => ({
     entry,
     folder,
-    budget,
     bytes: (withEntries[index]?.gzipped ?? Number.NaN) - app.gzipped,
   }));
   return { app, baseline, library: app.gzipped - baseline.gzipped, entries };
 }
+
+/** The gzipped bytes `entry` may add of its own. */
+export const budgetOf = (entry: string): number =>
+  ENTRIES.find((candidate) => candidate.entry === entry)?.budget ?? ENTRY_BUDGET;
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
 
@@ -158,10 +168,10 @@ export function formatReport({ app, baseline, library, entries }: SizeReport): s
     `library's own share: ${kB(library)} gzipped, ${verdict} the ${kB(LIBRARY_BUDGET)} ceiling; target ${kB(LIBRARY_TARGET)} ${target}`,
     'library sources in the app (minified bytes):',
     ...app.parts.map(({ path, bytes }) => `  ${String(bytes).padStart(6)}  ${path}`),
-    ...entries.map(
-      ({ entry, bytes, budget }) =>
-        `${entry} adds ${kB(bytes)} gzipped, ${bytes <= budget ? 'within' : 'OVER'} its ${kB(budget)} budget`,
-    ),
+    ...entries.map(({ entry, bytes }) => {
+      const budget = budgetOf(entry);
+      return `${entry} adds ${kB(bytes)} gzipped, ${bytes <= budget ? 'within' : 'OVER'} its ${kB(budget)} budget`;
+    }),
   ].join('\n');
 }
 
@@ -170,7 +180,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(formatReport(report));
   const leaked = report.app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
   if (leaked.length) console.error(`not tree-shaken: ${leaked.map(({ path }) => path).join(', ')}`);
+  const overEntries = report.entries.some(({ entry, bytes }) => !(bytes <= budgetOf(entry)));
   if (report.app.importsReact) console.error('not tree-shaken: the app imports react');
-  const overEntries = report.entries.some(({ bytes, budget }) => !(bytes <= budget));
   if (report.library > LIBRARY_BUDGET || leaked.length || overEntries || report.app.importsReact) process.exitCode = 1;
 }

@@ -20,6 +20,7 @@ import { lifetimeOf } from './lifetime.js';
 import { validateOptions } from './options.js';
 import type { BackgroundCacheOptions } from './options.js';
 import { CacheStoppedError, disposeSymbol } from './lifecycle.js';
+import type { DisposeMethod } from './lifecycle.js';
 
 /** The running actor of a cache: subscribe to it, inspect it, select from it. */
 export type BackgroundCacheActor<V> = Actor<BackgroundCacheMachine<V>>;
@@ -45,7 +46,7 @@ export interface CachePeek<V> {
 }
 
 /** A stale-while-revalidate cache for one value, driven by {@link backgroundCacheMachine}. */
-export interface BackgroundCache<V> {
+export interface BackgroundCache<V> extends DisposeMethod {
   /**
    * Returns the value: at once while it is fresh; at once while it is in its
    * refresh window, starting one background refresh with `fetch`; otherwise
@@ -96,8 +97,6 @@ export interface BackgroundCache<V> {
    * aborted. Calling it twice is fine.
    */
   stop(): void;
-  /** Same as {@link BackgroundCache.stop | stop()}, for `using`. */
-  [Symbol.dispose](): void;
   /** The running XState actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
   readonly actor: BackgroundCacheActor<V>;
 }
@@ -152,7 +151,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
 
   #report(event: Parameters<FlightHost<V>['report']>[0]): void {
     this.actor.send(event);
-    if (event.type === 'fetch.done') this.#stored(event.value, event.storedAt ?? event.now, true);
+    if (event.type === 'fetch.done') this.#stored(event.value, event.storedAt ?? event.now, true, true);
   }
 
   #attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>> {
@@ -306,7 +305,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
 
   /**
    * Stores `value` as `age` ms old unless it is expired. A caller's seed is
-   * saved and shared; another tab's value is saved; a restored one is neither.
+   * saved and shared; another tab's value is saved; a restored one is shared
+   * (SPEC 17: restored values reach the other tabs too), not saved again.
    */
   #store(value: V, age: number, origin: 'seed' | 'share' | 'restore'): boolean {
     if (this.actor.getSnapshot().status !== 'active') return false;
@@ -315,16 +315,16 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (age >= ttl) return false;
     const now = this.#clock.now();
     this.actor.send({ type: 'seed', now, value, storedAt: now - age, ...lifetime });
-    if (origin !== 'restore') this.#stored(value, now - age, origin === 'seed');
+    this.#stored(value, now - age, origin !== 'restore', origin !== 'share');
     return true;
   }
 
-  /** A value was stored at clock time `storedAt`: save it, and tell the other tabs when `announce`. */
-  #stored(value: V, storedAt: number, announce: boolean): void {
+  /** A value was stored at clock time `storedAt`: save it and tell the other tabs, as asked. */
+  #stored(value: V, storedAt: number, save: boolean, announce: boolean): void {
     const persist = this.#options.persist;
     if (persist === undefined && this.#connection === undefined) return;
     const entry: StoredEntry<V> = { value, storedAt: Date.now() - (this.#clock.now() - storedAt) };
-    if (persist) guard(persist, () => persist.save(entry));
+    if (persist && save) guard(persist, () => persist.save(entry));
     if (announce) this.#connection?.publish(entry);
   }
 
@@ -370,6 +370,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         invalidate: () => {
           if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'invalidate' });
         },
+        fetchTimeout: this.#options.fetchTimeout,
       });
     }
     for (const trigger of refreshOn ?? []) {
@@ -382,7 +383,9 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   /** Restores the saved entry as a seed with its age (guarantee 16). */
   #restore(persist: CachePersister<V>): void {
     let loaded: ReturnType<CachePersister<V>['load']> | undefined;
-    guard(persist, () => (loaded = persist.load()));
+    guard(persist, () => {
+      loaded = persist.load();
+    });
     if (!isThenable(loaded)) {
       this.#restoreEntry(persist, loaded);
       return;

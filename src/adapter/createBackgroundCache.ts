@@ -136,12 +136,20 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         retry: options.retry,
         retryDelay: options.retryDelay,
         errorTtl: options.errorTtl,
+        now: () => clock.now(),
       },
       clock,
       ...inspectOption(options),
     });
     // The chart decides every step of a flight; the runner carries it out.
-    for (const type of ['flight.start', 'flight.retry', 'flight.timeout', 'flight.fail', 'flight.release'] as const) {
+    for (const type of [
+      'flight.start',
+      'flight.retry',
+      'flight.timeout',
+      'flight.done',
+      'flight.fail',
+      'flight.release',
+    ] as const) {
       this.actor.on(type, (command) => this.#runner.command(command));
     }
     this.actor.start();
@@ -230,14 +238,10 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     let servable = false;
     if (context.storedAt !== undefined) {
       servable = !isExpiredAt(context, context.storedAt, now);
-      // No event for a fresh value, for the previous one while its refresh is
-      // in flight, or while a failure is remembered (no refresh starts then).
-      if (
-        servable &&
-        (isFreshAt(context, context.storedAt, now) || flight || (context.failedUntil ?? -Infinity) > now)
-      ) {
-        return this.#serve(context);
-      }
+      // No event for a fresh value, or for the previous one while its refresh
+      // is in flight. While a failure is remembered the chart's own row
+      // (`isBackingOff`) answers: it starts nothing.
+      if (servable && (isFreshAt(context, context.storedAt, now) || flight)) return this.#serve(context);
     } else if ((context.failedUntil ?? -Infinity) > now) {
       // `failed`: the remembered reason, at once, and no fetch.
       return Promise.reject(context.error);
@@ -312,9 +316,10 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (this.actor.getSnapshot().status !== 'active') return false;
     const lifetime = this.#lifetime(value);
     const ttl = lifetime?.ttl ?? (this.#options.ttl as number);
-    if (age >= ttl) return false;
     const now = this.#clock.now();
+    // The chart decides too: a value as old as its ttl takes its `isSeedExpired` row, which stores nothing.
     this.actor.send({ type: 'seed', now, value, storedAt: now - age, ...lifetime });
+    if (age >= ttl) return false;
     this.#stored(value, now - age, origin !== 'restore', origin !== 'share');
     return true;
   }

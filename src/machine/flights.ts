@@ -161,18 +161,21 @@ export class FlightRunner<V> {
         if (flight?.id === command.flight) this.#attempt(flight);
         return;
       case 'flight.timeout':
-        if (flight?.id === command.flight && flight.pending) {
-          // Its outcome is ignored from now on, and its signal says why.
+        if (flight?.id === command.flight) {
+          // Its outcome is ignored from now on, and its signal says why (also when
+          // the answer came in just after its time was up).
           flight.attempts++;
           flight.pending = false;
           flight.lastReason = command.reason;
           flight.controller!.abort(command.reason);
         }
         return;
+      case 'flight.done':
       case 'flight.fail':
         if (flight?.id === command.flight) {
           this.current = undefined;
-          flight.settle(false, command.reason);
+          if (command.type === 'flight.done') flight.settle(true, command.value);
+          else flight.settle(false, command.reason);
         }
         return;
       case 'flight.release':
@@ -218,8 +221,8 @@ export class FlightRunner<V> {
         return;
       }
       flight.pending = false;
-      this.current = undefined;
       try {
+        // The chart stores it (`flight.done`), or times the attempt out when it came too late.
         this.#host.report({
           type: 'fetch.done',
           flight: flight.id,
@@ -228,9 +231,10 @@ export class FlightRunner<V> {
           storedAt: result.storedAt,
           ...lifetime,
         });
-      } finally {
-        // Whatever the chart or an observer did with it, the waiters hear the outcome.
+      } catch (error) {
+        // The chart could not take the outcome: its waiters must not wait forever.
         flight.settle(true, result.value);
+        throw error;
       }
       return;
     }

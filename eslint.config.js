@@ -3,7 +3,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'coverage', 'test-results', 'examples/browser/dist', 'node_modules', 'scratch'] },
+  {
+    ignores: [
+      'dist',
+      'coverage',
+      'test-results',
+      'examples/browser/dist',
+      'examples/react/dist',
+      'node_modules',
+      'scratch',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

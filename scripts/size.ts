@@ -26,7 +26,7 @@ export const LIBRARY_TARGET = 1_500;
  * missed: issue 4's 1.5 kB, and issue 10's 2.9 kB (version 1's 2.3 kB ceiling
  * plus 0.6 kB); see the README's Size section.
  */
-export const LIBRARY_BUDGET = 5_800;
+export const LIBRARY_BUDGET = 6_150;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
 export const MUST_TREE_SHAKE = [

@@ -7,7 +7,7 @@ import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
 import { lifetimeOf } from '../adapter/lifetime.js';
 import type { GetOptions } from '../adapter/createBackgroundCache.js';
 import { inspectOption } from '../inspect/redactInspection.js';
-import type { FetchFn, GetEvent, RefreshEvent } from '../machine/backgroundCacheMachine.js';
+import type { GetEvent, RefreshEvent } from '../machine/backgroundCacheMachine.js';
 import { flightStartedBy } from '../machine/flights.js';
 import type { Flight } from '../machine/flights.js';
 import { isExpiredAt, isFreshAt } from '../machine/timing.js';
@@ -102,6 +102,9 @@ export interface KeyedBackgroundCache<K, V> {
   readonly actor: KeyedBackgroundCacheActor<V>;
 }
 
+/** A `get` or `refresh` event addressed to a key. */
+type KeyedRead<V> = (GetEvent<V> | RefreshEvent<V>) & { readonly key: EntryKey; readonly source?: unknown };
+
 /** A promise rejected with `reason` as it is: reasons pass through, Error or not (guarantee 5). */
 // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
 const rejected = (reason: unknown): Promise<never> => Promise.reject(reason);
@@ -186,13 +189,8 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     } else if (this.actor.getSnapshot().status !== 'active') {
       return this.#ended();
     }
-    const event: GetEvent<V> & { key: EntryKey } = {
-      type: 'get',
-      key: entryKey,
-      now: this.#clock.now(),
-      fetch: this.#fetchOf(key),
-    };
-    this.#send(event, key);
+    const event: KeyedRead<V> = this.#read('get', key, entryKey);
+    this.actor.send(event);
     if (servable) return Promise.resolve(value as V);
     // The caller waits on the fetch its get started, or the one it joined. A
     // fetch that re-enters the cache may supersede that fetch in the same turn
@@ -212,30 +210,24 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
       return rejected(error);
     }
     if (this.actor.getSnapshot().status !== 'active') return this.#ended();
-    const event: RefreshEvent<V> & { key: EntryKey } = {
-      type: 'refresh',
-      key: entryKey,
-      now: this.#clock.now(),
-      fetch: this.#fetchOf(key),
-    };
-    this.#send(event, key);
+    const event = this.#read('refresh', key, entryKey);
+    this.actor.send(event);
     return this.#waitFor(event, undefined) ?? Promise.resolve().then(() => this.refresh(key));
   }
 
-  #fetchOf(key: K): FetchFn<V> {
+  /**
+   * A `get` or `refresh` of `key`, with the fetch of that key. With
+   * `keyToString`, it carries the key as the caller gave it (`source`), which
+   * `ttl` and `refreshWindow` functions receive with a fetched value.
+   */
+  #read(type: 'get' | 'refresh', key: K, entryKey: EntryKey): KeyedRead<V> {
     const fetch = this.#options.fetch;
-    return (signal) => fetch(key, signal);
-  }
-
-  /** Sends an event that uses `key`, and files the caller's key with its entry (for `ttl` and `refreshWindow` functions). */
-  #send(event: Parameters<KeyedBackgroundCacheActor<V>['send']>[0] & { key: EntryKey }, key: K): void {
-    this.actor.send(event);
-    const entry = this.#options.keyToString === undefined ? undefined : this.table.peek(event.key);
-    if (entry !== undefined) entry.source = key;
+    const read: KeyedRead<V> = { type, key: entryKey, now: this.#clock.now(), fetch: (signal) => fetch(key, signal) };
+    return this.#options.keyToString === undefined ? read : { ...read, source: key };
   }
 
   /** What a processed `get` or `refresh` leaves its caller waiting on; `undefined` when it is still queued. */
-  #waitFor(event: (GetEvent<V> | RefreshEvent<V>) & { key: EntryKey }, signal: AbortSignal | undefined) {
+  #waitFor(event: KeyedRead<V>, signal: AbortSignal | undefined) {
     const entry = this.table.peek(event.key);
     const flight: Flight<V> | undefined = flightStartedBy<V>(event) ?? entry?.runner?.current;
     if (flight) return flight.join(signal);
@@ -276,7 +268,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     if (age >= (lifetime?.ttl ?? (this.#options.ttl as number))) return false;
     const now = this.#clock.now();
     const storedAt = now - age;
-    this.#send({ type: 'seed', key: entryKey, now, value, storedAt, ...lifetime }, key);
+    this.actor.send({ type: 'seed', key: entryKey, now, value, storedAt, ...lifetime });
     // Queued behind the event being processed (a re-entrant seed): it will be stored.
     const held = this.table.peek(entryKey);
     return held === undefined ? this.table.busy : held.snapshot.context.storedAt === storedAt || this.table.busy;

@@ -46,7 +46,10 @@ export class Deadlines<Owner> {
    */
   add(owner: Owner, id: string, event: EventObject, delay: number, next?: Deadline<Owner>): Deadline<Owner> {
     const heap = this.#heap;
-    const deadline: Deadline<Owner> = { owner, id, event, at: this.#clock.now() + delay, index: heap.length, next };
+    // Whole milliseconds, rounded up (never early): a small integer is stored in
+    // the object itself, where a fraction would take a number object of its own.
+    const at = Math.ceil(this.#clock.now() + delay);
+    const deadline: Deadline<Owner> = { owner, id, event, at, index: heap.length, next };
     heap.push(deadline);
     siftUp(heap, deadline);
     return deadline;

@@ -40,16 +40,14 @@ const toResult = <V>(value: V): AttemptResult<V> => ({ value });
  * One key: its chart's snapshot, advanced by the registry with the chart's
  * own transition function, plus the registry's bookkeeping (recency links,
  * pending deadlines) and, only while the key has a flight, the runner that
- * carries out its chart's flight commands. The entry is the runner's host:
- * an idle key is this object and its snapshot, nothing more.
+ * carries out its chart's flight commands. An idle key is this object and
+ * its snapshot, nothing more.
  *
  * @internal
  */
-export class KeyEntry<V> implements FlightHost<V> {
+export class KeyEntry<V> {
   /** The key as filed (the `Map` key). */
   readonly key: EntryKey;
-  /** The key as the caller gave it: what `ttl` and `refreshWindow` functions receive. */
-  source: unknown;
   snapshot: KeySnapshot<V>;
   /** The entry used just before this one (toward the eviction end). */
   older: KeyEntry<V> | undefined;
@@ -59,15 +57,10 @@ export class KeyEntry<V> implements FlightHost<V> {
   deadline: Deadline<KeyEntry<V>> | undefined;
   /** Carries out the chart's flight commands; only while the key has a flight. */
   runner: FlightRunner<V> | undefined;
-  /** The last {@link KeyPeek} handed out: the same object while nothing it shows has changed. */
-  view: KeyPeek<V> | undefined;
-  readonly #shared: KeyShared<V>;
 
-  constructor(key: EntryKey, source: unknown, snapshot: KeySnapshot<V>, shared: KeyShared<V>) {
+  constructor(key: EntryKey, snapshot: KeySnapshot<V>) {
     this.key = key;
-    this.source = source;
     this.snapshot = snapshot;
-    this.#shared = shared;
   }
 
   /** True while the key's chart owns a flight (its entry must not be evicted). */
@@ -79,11 +72,28 @@ export class KeyEntry<V> implements FlightHost<V> {
   release(): void {
     this.runner?.release();
   }
+}
 
-  // The runner's host.
+/**
+ * The host of one key's {@link FlightRunner}, made with it when the key's
+ * flight starts: where outcomes go (the registry, addressed with the key),
+ * and the key as the caller gave it, for `ttl` and `refreshWindow` functions.
+ *
+ * @internal
+ */
+export class KeyFlightHost<V> implements FlightHost<V> {
+  readonly #shared: KeyShared<V>;
+  readonly #entry: KeyEntry<V>;
+  readonly #source: unknown;
+
+  constructor(shared: KeyShared<V>, entry: KeyEntry<V>, source: unknown) {
+    this.#shared = shared;
+    this.#entry = entry;
+    this.#source = source;
+  }
 
   report(event: FetchDoneEvent<V> | FetchErrorEvent): void {
-    this.#shared.report(this, event);
+    this.#shared.report(this.#entry, event);
   }
 
   now(): number {
@@ -95,6 +105,6 @@ export class KeyEntry<V> implements FlightHost<V> {
   }
 
   lifetime(value: V): CacheTimes | undefined {
-    return this.#shared.lifetime(value, this.source);
+    return this.#shared.lifetime(value, this.#source);
   }
 }

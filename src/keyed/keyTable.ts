@@ -14,10 +14,10 @@ import { isExpiredAt } from '../machine/timing.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { Deadlines } from './deadlines.js';
 import type { Deadline } from './deadlines.js';
-import { KeyEntry } from './keyEntry.js';
+import { KeyEntry, KeyFlightHost } from './keyEntry.js';
 import type { KeyPeek, KeyShared, KeySnapshot } from './keyEntry.js';
 import type { EntryKey } from './keys.js';
-import { createChartScope } from './xstateSeams.js';
+import { createChartScope, shareEmptyTags } from './xstateSeams.js';
 import type { ChartEffects } from './xstateSeams.js';
 
 /** An event for one key's chart, addressed with `key`. */
@@ -85,6 +85,8 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   readonly #deferred: (() => void)[] = [];
   /** What changed in the event being handled; `undefined` while nothing has. */
   #changes: KeyChange[] | undefined;
+  /** The last view of each entry handed out (only entries someone peeked at). */
+  readonly #views = new WeakMap<KeyEntry<V>, KeyPeek<V>>();
   /** True while an event is being handled: an event sent meanwhile waits its turn. */
   busy = false;
   /** Least recently used entry: the first evicted. */
@@ -99,6 +101,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     this.#deadlines = new Deadlines(settings.clock, () => this.#registry!.send({ type: 'deadlines.due' }));
     // An actor never started: its snapshot is the chart's initial one.
     this.#initial = createActor(this.#machine, { input: settings.chart }).getSnapshot();
+    shareEmptyTags(this.#initial);
   }
 
   /** How many keys are held. */
@@ -126,11 +129,13 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     const { value: state, context } = entry.snapshot;
     const value =
       context.storedAt !== undefined && !isExpiredAt(context, context.storedAt, now) ? context.value : undefined;
-    const last = entry.view;
+    const last = this.#views.get(entry);
     if (last !== undefined && last.state === state && last.value === value && last.error === context.error) {
       return last;
     }
-    return (entry.view = { state, value, error: context.error });
+    const view = { state, value, error: context.error };
+    this.#views.set(entry, view);
+    return view;
   }
 
   /**
@@ -204,7 +209,10 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     const entry = this.#current!;
     const flightCommand = command as FlightCommand<V>;
     // A runner only for a key with a flight: an idle key's `flight.release` has nothing to release.
-    if (flightCommand.type === 'flight.start') entry.runner ??= new FlightRunner<V>(entry);
+    if (flightCommand.type === 'flight.start') {
+      const source = (flightCommand.request as { source?: unknown }).source ?? entry.key;
+      entry.runner ??= new FlightRunner<V>(new KeyFlightHost(this, entry, source));
+    }
     entry.runner?.command(flightCommand);
   }
 
@@ -236,7 +244,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     const uses = event.type === 'get' || event.type === 'seed' || event.type === 'refresh';
     if (entry === undefined) {
       if (!uses) return;
-      entry = new KeyEntry<V>(event.key, event.key, this.#initial, this);
+      entry = new KeyEntry<V>(event.key, this.#initial);
       this.#entries.set(event.key, entry);
       this.#append(entry);
     } else if (uses) {
@@ -263,6 +271,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     }
     if (entry.runner?.current === undefined) entry.runner = undefined;
     if (entry.snapshot === before) return;
+    shareEmptyTags(entry.snapshot);
     const state = entry.snapshot.value;
     if (state === 'empty') this.#remove(entry);
     else this.#changed(entry.key, state);

@@ -17,6 +17,10 @@ import type { AnyActorScope, EventObject, ExecutableActionObject } from 'xstate'
  *    cancellation as type `xstate.cancel` with params `sendId`; `emit` as an
  *    action whose `exec` defers `actorScope.emit(event)` through
  *    `actorScope.defer`.
+ * 3. A machine snapshot's `tags` is a `Set` derived from its state nodes:
+ *    every transition builds a new one, and nothing reads it back but
+ *    `hasTag`. An idle key keeps one shared empty `Set` instead (see
+ *    {@link shareEmptyTags}).
  */
 export const STOP_EVENT_TYPE = 'xstate.stop';
 
@@ -81,4 +85,15 @@ export function createChartScope(registryScope: AnyActorScope, effects: ChartEff
     },
   };
   return scope;
+}
+
+const NO_TAGS: ReadonlySet<string> = new Set<string>();
+
+/**
+ * Replaces a snapshot's own empty `tags` set with one shared empty set: the
+ * chart has no tags, and an empty `Set` per key is a fifth of an idle key's
+ * heap. A snapshot with tags keeps them.
+ */
+export function shareEmptyTags(snapshot: { tags: ReadonlySet<string> }): void {
+  if (snapshot.tags.size === 0) snapshot.tags = NO_TAGS;
 }

@@ -268,10 +268,12 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
     if (age >= (lifetime?.ttl ?? (this.#options.ttl as number))) return false;
     const now = this.#clock.now();
     const storedAt = now - age;
+    const version = this.actor.getSnapshot().context.version;
     this.actor.send({ type: 'seed', key: entryKey, now, value, storedAt, ...lifetime });
-    // Queued behind the event being processed (a re-entrant seed): it will be stored.
-    const held = this.table.peek(entryKey);
-    return held === undefined ? this.table.busy : held.snapshot.context.storedAt === storedAt || this.table.busy;
+    // A seed that is handled always changes the snapshot; one that did not is
+    // queued behind the event being handled, and will be stored.
+    if (this.actor.getSnapshot().context.version === version) return true;
+    return this.table.peek(entryKey)?.snapshot.context.storedAt === storedAt;
   }
 
   invalidate(key: K): void {

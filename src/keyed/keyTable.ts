@@ -87,8 +87,6 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   #changes: KeyChange[] | undefined;
   /** The last view of each entry handed out (only entries someone peeked at). */
   readonly #views = new WeakMap<KeyEntry<V>, KeyPeek<V>>();
-  /** True while an event is being handled: an event sent meanwhile waits its turn. */
-  busy = false;
   /** Least recently used entry: the first evicted. */
   #oldest: KeyEntry<V> | undefined;
   /** Most recently used entry. */
@@ -149,12 +147,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     this.#registry = registry.self;
     this.#scope ??= createChartScope(registry, this);
     this.#changes = undefined;
-    this.busy = true;
-    try {
-      this.#handle(event);
-    } finally {
-      this.busy = false;
-    }
+    this.#handle(event);
     return this.#changes;
   }
 

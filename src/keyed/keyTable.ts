@@ -276,16 +276,10 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
 
   /** Drops `deadline` from its owner's list (it fired or was cancelled). */
   #forget(entry: KeyEntry<V>, deadline: Deadline<KeyEntry<V>>): void {
-    if (entry.deadline === deadline) {
-      entry.deadline = deadline.next;
-      return;
-    }
-    for (let previous = entry.deadline!; ; previous = previous.next!) {
-      if (previous.next === deadline) {
-        previous.next = deadline.next;
-        return;
-      }
-    }
+    let previous: Deadline<KeyEntry<V>> | undefined;
+    for (let link = entry.deadline; link !== deadline; link = link!.next) previous = link;
+    if (previous === undefined) entry.deadline = deadline.next;
+    else previous.next = deadline.next;
   }
 
   /** After every event: back under `maxEntries` if possible, and the timer armed for the next deadline. */

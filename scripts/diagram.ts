@@ -1,7 +1,7 @@
 /**
  * `npm run diagram`: draws the chart as a Mermaid `stateDiagram-v2`, generated
  * from `backgroundCacheMachine` itself, and writes it into README.md between
- * the diagram markers. `test/diagram.test.ts` fails when the two differ.
+ * the diagram markers. `test/machine/diagram.test.ts` fails when the two differ.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 /**
  * The vitest reporter of `npm run test:paths`: prints the one summary line
- * that test/paths-coverage.test.ts records, and the failures, if any, before
+ * that test/testing/paths-coverage.test.ts records, and the failures, if any, before
  * it (vitest sets the exit code).
  */
 import type { Reporter, TestModule } from 'vitest/node';

@@ -2,10 +2,13 @@
  * `npm run size`: what the library adds to a browser app. Bundles, with
  * esbuild for the browser, minified and gzipped, an app that imports only
  * `createBackgroundCache`, and a baseline app that imports only the XState
- * pieces such a cache is built from (`setup`, `createActor`, `fromPromise`,
- * `assign`). The difference is the library's own share, held to
- * {@link LIBRARY_BUDGET} by `test/size.test.ts` and reported against
- * {@link LIBRARY_TARGET}. Exits with code 1 over the budget.
+ * pieces such a cache is built from (`setup`, `createActor`, `assign`,
+ * `emit`, `and`, `enqueueActions`, `toObserver`: exactly what `src/` imports
+ * from `xstate` at run time). The difference is the library's own share, held to
+ * {@link LIBRARY_BUDGET} by `test/platform/size.test.ts` and reported against
+ * {@link LIBRARY_TARGET}. Each plug-in entry ({@link ENTRIES}) is measured the
+ * same way, as what it adds to that app, and held to {@link ENTRY_BUDGET}.
+ * Exits with code 1 over a budget.
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -15,19 +18,42 @@ import { build } from 'esbuild';
 export const LIBRARY_TARGET = 1_500;
 
 /**
- * Gzipped bytes the library's share may not exceed: what the full feature set
- * (chart, flight, adapter, sleep-proof clock, clear errors, redaction) measures
- * today, plus 2%. It keeps the share from growing while the target is missed.
+ * Gzipped bytes the library's share may not exceed: what the full version 2
+ * feature set (the grown chart, flight runner, adapter with the Part 2
+ * options and the plug-in wiring, sleep-proof clock, clear errors, redaction)
+ * measures, plus 2%. It keeps the share from growing while the targets are
+ * missed: issue 4's 1.5 kB, and issue 10's 2.9 kB (version 1's 2.3 kB ceiling
+ * plus 0.6 kB); see the README's Size section.
  */
-export const LIBRARY_BUDGET = 2_300;
+export const LIBRARY_BUDGET = 5_750;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
-export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/'];
+export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/persist/', 'src/browser/'];
+
+/** Gzipped bytes each plug-in entry may add, of its own, to an app that uses `createBackgroundCache`. */
+export const ENTRY_BUDGET = 600;
+
+/**
+ * The plug-in entries, each with the lines an app adds to {@link APP} to use
+ * it. An entry's own share is that app's size minus {@link APP}'s.
+ */
+export const ENTRIES: readonly { readonly entry: string; readonly folder: string; readonly usage: string }[] = [
+  {
+    entry: 'xstate-background-cache/persist',
+    folder: 'src/persist/',
+    usage: `import { storagePersister } from 'xstate-background-cache/persist';\nexport const persist = storagePersister('key');\n`,
+  },
+  {
+    entry: 'xstate-background-cache/browser',
+    folder: 'src/browser/',
+    usage: `import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';\nexport const refreshOn = [refreshOnVisible(), refreshOnOnline()];\n`,
+  },
+];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const APP = `import { createBackgroundCache } from 'xstate-background-cache';\nexport const cache = createBackgroundCache({ ttl: 60_000, refreshWindow: 10_000 });\n`;
-export const BASELINE_APP = `import { assign, createActor, fromPromise, setup } from 'xstate';\nexport const parts = [assign, createActor, fromPromise, setup];\n`;
+export const BASELINE_APP = `import { and, assign, createActor, emit, enqueueActions, setup, toObserver } from 'xstate';\nexport const parts = [and, assign, createActor, emit, enqueueActions, setup, toObserver];\n`;
 
 export interface Bundle {
   readonly minified: number;
@@ -41,14 +67,20 @@ export interface SizeReport {
   readonly baseline: Bundle;
   /** Gzipped bytes the library adds on top of the baseline. */
   readonly library: number;
+  /** Gzipped bytes each plug-in entry adds on top of {@link SizeReport.app}, by entry name. */
+  readonly entries: readonly { readonly entry: string; readonly folder: string; readonly bytes: number }[];
 }
 
-/** Bundles `source` as a browser app would ship it; the package name resolves to `src/index.ts`. */
+/** Bundles `source` as a browser app would ship it; the package name and its entries resolve to `src/`. */
 export async function bundle(source: string): Promise<Bundle> {
   const result = await build({
     stdin: { contents: source, resolveDir: ROOT, loader: 'ts', sourcefile: 'app.ts' },
     absWorkingDir: ROOT,
-    alias: { 'xstate-background-cache': './src/index.ts' },
+    alias: {
+      'xstate-background-cache': './src/index.ts',
+      'xstate-background-cache/persist': './src/persist/index.ts',
+      'xstate-background-cache/browser': './src/browser/index.ts',
+    },
     bundle: true,
     minify: true,
     platform: 'browser',
@@ -69,22 +101,35 @@ export async function bundle(source: string): Promise<Bundle> {
 }
 
 export async function measureSize(): Promise<SizeReport> {
-  const [app, baseline] = await Promise.all([bundle(APP), bundle(BASELINE_APP)]);
-  return { app, baseline, library: app.gzipped - baseline.gzipped };
+  const [app, baseline, ...withEntries] = await Promise.all([
+    bundle(APP),
+    bundle(BASELINE_APP),
+    ...ENTRIES.map(({ usage }) => bundle(`${APP}${usage}`)),
+  ]);
+  const entries = ENTRIES.map(({ entry, folder }, index) => ({
+    entry,
+    folder,
+    bytes: (withEntries[index]?.gzipped ?? Number.NaN) - app.gzipped,
+  }));
+  return { app, baseline, library: app.gzipped - baseline.gzipped, entries };
 }
 
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
 
 /** The report as `npm run size` prints it. */
-export function formatReport({ app, baseline, library }: SizeReport): string {
+export function formatReport({ app, baseline, library, entries }: SizeReport): string {
   const verdict = library <= LIBRARY_BUDGET ? 'within' : 'OVER';
   const target = library <= LIBRARY_TARGET ? 'met' : 'missed';
   return [
     `app importing createBackgroundCache: ${kB(app.minified)} minified, ${kB(app.gzipped)} gzipped`,
-    `XState baseline (setup, createActor, fromPromise, assign): ${kB(baseline.gzipped)} gzipped`,
+    `XState baseline (what src/ imports from xstate): ${kB(baseline.gzipped)} gzipped`,
     `library's own share: ${kB(library)} gzipped, ${verdict} the ${kB(LIBRARY_BUDGET)} ceiling; target ${kB(LIBRARY_TARGET)} ${target}`,
     'library sources in the app (minified bytes):',
     ...app.parts.map(({ path, bytes }) => `  ${String(bytes).padStart(6)}  ${path}`),
+    ...entries.map(
+      ({ entry, bytes }) =>
+        `${entry} adds ${kB(bytes)} gzipped, ${bytes <= ENTRY_BUDGET ? 'within' : 'OVER'} its ${kB(ENTRY_BUDGET)} budget`,
+    ),
   ].join('\n');
 }
 
@@ -93,5 +138,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(formatReport(report));
   const leaked = report.app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
   if (leaked.length) console.error(`not tree-shaken: ${leaked.map(({ path }) => path).join(', ')}`);
-  if (report.library > LIBRARY_BUDGET || leaked.length) process.exitCode = 1;
+  const overEntries = report.entries.some(({ bytes }) => !(bytes <= ENTRY_BUDGET));
+  if (report.library > LIBRARY_BUDGET || leaked.length || overEntries) process.exitCode = 1;
 }

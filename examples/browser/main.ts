@@ -3,9 +3,29 @@
  * the current state highlighted, and a timeline of what happened. Open it
  * with `?inspect` to watch it in the Stately inspector too (values redacted),
  * and with `?ttl=…&window=…` (ms) to change the lifetimes.
+ *
+ * `?testclock` runs the page on a simulated clock instead of real time: the
+ * cache's timers, the backend's latencies and the timeline all read it, and
+ * nothing moves until `window.testClock.advance(ms)` is called (what
+ * `npm run test:browser` does), so no check depends on how fast the machine is.
  */
+import { SimulatedClock } from 'xstate';
 import type { InspectionEvent, Observer } from 'xstate';
 import { backgroundCacheMachine, createBackgroundCache } from 'xstate-background-cache';
+
+/** The handle `?testclock` puts on `window` for a test to move time. */
+export interface PageTestClock {
+  /** The page's time, in ms since it loaded. */
+  now(): number;
+  /** Moves time on by `ms`, fires what falls due, and resolves once the page has reacted (the DOM is up to date). */
+  advance(ms: number): Promise<void>;
+}
+
+declare global {
+  interface Window {
+    testClock?: PageTestClock;
+  }
+}
 
 const params = new URLSearchParams(location.search);
 const setting = (name: string, fallback: number): number => {
@@ -15,6 +35,29 @@ const setting = (name: string, fallback: number): number => {
 const TTL = setting('ttl', 10_000);
 const REFRESH_WINDOW = setting('window', 4_000);
 const LATENCY = { fast: setting('fast', 300), slow: setting('slow', 2_500), failing: setting('failing', 500) };
+
+// ---- Time: real, or a simulated clock the test moves ---------------------------
+
+const simulated = params.has('testclock') ? new SimulatedClock() : undefined;
+const now = (): number => (simulated ? simulated.now() : performance.now());
+const after = (ms: number, fn: () => void): (() => void) => {
+  if (simulated) {
+    const handle = simulated.setTimeout(fn, ms);
+    return () => simulated.clearTimeout(handle);
+  }
+  const handle = setTimeout(fn, ms);
+  return () => clearTimeout(handle);
+};
+if (simulated) {
+  window.testClock = {
+    now: () => simulated.now(),
+    advance: async (ms) => {
+      simulated.increment(ms);
+      // Let the promise jobs the timers started (fetches settling, readers answered) run before the test looks.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    },
+  };
+}
 
 const element = <T extends HTMLElement>(id: string): T => {
   const found = document.getElementById(id);
@@ -34,13 +77,13 @@ const dotted = (value: unknown): string =>
 
 // ---- The timeline ----------------------------------------------------------
 
-const startedAt = performance.now();
+const startedAt = now();
 let currentState = 'empty';
 
 function log(who: string, what: string, tone: Tone = 'plain'): void {
   const row = document.createElement('tr');
   row.className = tone;
-  const seconds = ((performance.now() - startedAt) / 1000).toFixed(3);
+  const seconds = ((now() - startedAt) / 1000).toFixed(3);
   for (const text of [`${seconds}s`, currentState, who, what]) {
     const cell = document.createElement('td');
     cell.textContent = text;
@@ -55,8 +98,8 @@ function describeTransition(eventType: string, state: string): [string, Tone] | 
     return ['refreshAfter: the value is in its refresh window', 'warn'];
   if (eventType.startsWith('xstate.after.expireAfter'))
     return ['expireAfter: ttl reached, the value is dropped', 'bad'];
-  if (eventType === 'xstate.done.actor.fetch') return ['fetch done: the new value is stored', 'good'];
-  if (eventType === 'xstate.error.actor.fetch') {
+  if (eventType === 'fetch.done') return ['fetch done: the new value is stored', 'good'];
+  if (eventType === 'fetch.error') {
     return state === 'empty'
       ? ['fetch failed: nothing to keep, waiters get the error', 'bad']
       : ['fetch failed: the previous value is kept', 'warn'];
@@ -85,6 +128,7 @@ if (params.has('inspect')) {
 const cache = createBackgroundCache<string>({
   ttl: TTL,
   refreshWindow: REFRESH_WINDOW,
+  ...(simulated && { clock: simulated }),
   inspect: (event) => {
     timelineObserver(event);
     stately?.next?.(event);
@@ -101,7 +145,7 @@ const backendFetch =
     // The fetch starts inside the reader's get(): log it after the reader's line.
     queueMicrotask(() => log('backend', `call #${call} starts (${speed}, ${LATENCY[speed]} ms)`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const cancel = after(LATENCY[speed], () => {
         if (speed === 'failing') {
           log('backend', `call #${call} fails: 503 Service Unavailable`, 'bad');
           reject(new Error('503 Service Unavailable'));
@@ -109,9 +153,9 @@ const backendFetch =
           log('backend', `call #${call} answers "value ${call}"`);
           resolve(`value ${call}`);
         }
-      }, LATENCY[speed]);
+      });
       signal.addEventListener('abort', () => {
-        clearTimeout(timer);
+        cancel();
         log('backend', `call #${call} aborted: nobody waits for it`);
         reject(signal.reason as Error);
       });
@@ -121,12 +165,12 @@ const backendFetch =
 let readers = 0;
 function read(speed: keyof typeof LATENCY): void {
   const reader = `reader ${++readers}`;
-  const askedAt = performance.now();
+  const askedAt = now();
   const answer = cache.get(backendFetch(speed));
   log(reader, `get() with a ${speed} fetch`);
   answer.then(
     (value) => {
-      const waited = Math.round(performance.now() - askedAt);
+      const waited = Math.round(now() - askedAt);
       log(reader, `got "${value}" ${waited < 20 ? 'at once' : `after ${waited} ms`}`, 'good');
     },
     (reason: unknown) => log(reader, `rejected: ${reason instanceof Error ? reason.message : String(reason)}`, 'bad'),
@@ -191,5 +235,6 @@ render();
 element('settings').textContent =
   `ttl ${TTL} ms, refresh window ${REFRESH_WINDOW} ms (fresh for ${TTL - REFRESH_WINDOW} ms); ` +
   `fetches take ${LATENCY.fast}, ${LATENCY.slow} and ${LATENCY.failing} ms (the last one fails)` +
+  (simulated ? '; on a test clock (time moves only when the test says)' : '') +
   (stately ? '; streaming to the Stately inspector' : '');
 log('page', `cache created: ttl ${TTL} ms, refresh window ${REFRESH_WINDOW} ms`);

@@ -1,7 +1,7 @@
 /**
  * The demo's story: a cache in front of a slow backend that sometimes fails,
  * read by a handful of readers over about nine seconds. Time is injected, so
- * `npm start` runs it on real timers and `test/demo.test.ts` on a test clock.
+ * `npm start` runs it on real timers and `test/platform/demo.test.ts` on a test clock.
  */
 import type { InspectionEvent, Observer } from 'xstate';
 // From the source, so that `npm start` needs no build; an app imports 'xstate-background-cache'.

@@ -2,7 +2,7 @@
  * The user's recipe: one test per path generated from the cache's chart,
  * replayed through `getSchema()` against a local schema server. In an app the
  * imports are `xstate-background-cache/testing`. Run with
- * `npx vitest run test/paths-example.test.ts`.
+ * `npx vitest run test/testing/paths-example.test.ts`.
  */
 import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import { createCacheTestHarness, getCachePaths } from '../../src/testing/index.js';

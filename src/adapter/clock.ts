@@ -70,7 +70,8 @@ class SystemClock implements CacheClock {
 
   setTimeout(fn: () => void, ms: number): unknown {
     const handle = globalThis.setTimeout(fn, ms) as unknown as Unrefable;
-    if (typeof handle === 'object' && typeof handle.unref === 'function') handle.unref();
+    // Node's handles have unref(); browsers' are numbers.
+    if (typeof handle?.unref === 'function') handle.unref();
     return handle;
   }
 

@@ -206,7 +206,18 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
    * for the flight; or by a trigger, which only starts what a read would.
    */
   #read(fetch: FetchFn<V>, signal: AbortSignal | undefined, join: boolean): Promise<V> {
-    if (this.#restoring) return this.#restoring.then(() => this.#read(fetch, signal, join));
+    if (this.#restoring) {
+      // The caller can leave while the restore is pending (guarantee 13), and starts nothing once it has.
+      const restored = this.#restoring.then(() =>
+        signal?.aborted ? Promise.reject(signal.reason as Error) : this.#read(fetch, signal, join),
+      );
+      return signal
+        ? Promise.race([
+            restored,
+            new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
+          ])
+        : restored;
+    }
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     const { context } = snapshot;
@@ -251,6 +262,12 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (snapshot.status !== 'active') return Promise.reject(new CacheStoppedError());
     // The read found its value expired while a failure is remembered: `failed`.
     if (snapshot.value === 'failed') return Promise.reject(snapshot.context.error);
+    // The chart is in flight but no `flight.start` reached the runner: the
+    // XState behaviour this relies on (emitted events delivered within
+    // `send`) has changed. Fail loudly rather than wait forever.
+    if (typeof snapshot.value === 'object' && !('current' in snapshot.value)) {
+      return Promise.reject(new Error('xstate-background-cache: no flight command arrived from the chart'));
+    }
     return undefined;
   }
 
@@ -284,18 +301,21 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (!(typeof age === 'number' && age >= 0 && age < Infinity)) {
       throw expected(RangeError, 'age', 'a finite number >= 0', age);
     }
-    return this.#store(value, age, true);
+    return this.#store(value, age, 'seed');
   }
 
-  /** Stores `value` as `age` ms old unless it is expired; `announce` saves and shares it. */
-  #store(value: V, age: number, announce: boolean): boolean {
+  /**
+   * Stores `value` as `age` ms old unless it is expired. A caller's seed is
+   * saved and shared; another tab's value is saved; a restored one is neither.
+   */
+  #store(value: V, age: number, origin: 'seed' | 'share' | 'restore'): boolean {
     if (this.actor.getSnapshot().status !== 'active') return false;
     const lifetime = this.#lifetime(value);
     const ttl = lifetime?.ttl ?? (this.#options.ttl as number);
     if (age >= ttl) return false;
     const now = this.#clock.now();
     this.actor.send({ type: 'seed', now, value, storedAt: now - age, ...lifetime });
-    this.#stored(value, now - age, announce);
+    if (origin !== 'restore') this.#stored(value, now - age, origin === 'seed');
     return true;
   }
 
@@ -311,6 +331,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   invalidate(): void {
     if (this.actor.getSnapshot().status !== 'active') return;
     this.actor.send({ type: 'invalidate' });
+    // A restore still loading would bring back what the caller just dropped.
+    this.#restoring = undefined;
     const persist = this.#options.persist;
     if (persist) guard(persist, () => persist.remove());
     this.#connection?.invalidate();
@@ -320,6 +342,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (this.actor.getSnapshot().status !== 'active') return;
     // Callers already waiting keep their flight; an unheard one aborts.
     this.#runner.release();
+    this.#restoring = undefined;
     this.actor.stop();
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     this.#connection?.close();
@@ -364,14 +387,19 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       this.#restoreEntry(persist, loaded);
       return;
     }
+    // An invalidate() or stop() while loading supersedes the load (it leaves #restoring undefined):
+    // its entry is neither restored nor removed.
     this.#restoring = Promise.resolve(loaded).then(
       (entry) => {
+        if (!this.#restoring) return;
         this.#restoring = undefined;
         this.#restoreEntry(persist, entry);
       },
       (error: unknown) => {
         this.#restoring = undefined;
-        persist.onError?.(error);
+        guard(persist, () => {
+          throw error;
+        });
       },
     );
   }
@@ -382,7 +410,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     guard(persist, () => {
       const age = Date.now() - entry.storedAt;
       // A future-dated entry, or an entry older than what the cache already holds, is not served.
-      stored = age >= 0 && this.#isNewer(entry.storedAt) && this.#store(entry.value, age, false);
+      stored = age >= 0 && this.#isNewer(entry.storedAt) && this.#store(entry.value, age, 'restore');
     });
     if (!stored && this.#isNewer(entry.storedAt)) guard(persist, () => persist.remove());
   }
@@ -391,7 +419,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   #adopt(entry: StoredEntry<V>): void {
     if (!this.#isNewer(entry.storedAt)) return;
     try {
-      this.#store(entry.value, Math.max(0, Date.now() - entry.storedAt), false);
+      this.#store(entry.value, Math.max(0, Date.now() - entry.storedAt), 'share');
     } catch {
       // A value whose lifetime breaks the rules is not stored, here as in its own tab.
     }

@@ -192,7 +192,7 @@ export function validateSettings(
   if (
     inspect !== undefined &&
     typeof inspect !== 'function' &&
-    !(isObject(inspect) && ['next', 'error', 'complete'].some((name) => typeof inspect[name] === 'function'))
+    !(isObject(inspect) && typeof inspect['next'] === 'function')
   ) {
     throw expected(TypeError, 'inspect', 'a function or an observer with next()', inspect);
   }

@@ -17,13 +17,12 @@ type Fields = Record<string, unknown>;
 /**
  * Wraps an XState inspection observer so that it never sees the cache's
  * value or a fetch's failure reason: they are replaced by what `mask`
- * returns wherever they travel (`seed`, `xstate.done.actor.fetch` and
- * `xstate.error.actor.fetch` events, the fetch actor's private events and
- * snapshots, the chart's `context`). The fetch actor's snapshot shows only
- * `status`, `output` and `error`. `undefined` stays `undefined`, so an empty
- * cache still looks empty. Redacting whole inspection events (not only
- * `context`, as `sanitizeContext` of `@statelyai/inspect` does) matters: a
- * value also rides on events and on the fetch actor's snapshot.
+ * returns wherever they travel (`seed`, `fetch.done` and `fetch.error`
+ * events, the chart's `flight.fail` and `flight.timeout` commands in
+ * `@xstate.action` events, the chart's `context`). `undefined` stays
+ * `undefined`, so an empty cache still looks empty. Redacting whole
+ * inspection events (not only `context`, as `sanitizeContext` of
+ * `@statelyai/inspect` does) matters: a value also rides on events.
  *
  * {@link createBackgroundCache} applies it to its `inspect` option unless
  * `redact: false` is passed.
@@ -47,26 +46,25 @@ export function redactInspection(
   const hide = (secret: unknown, kind: 'value' | 'reason'): unknown =>
     secret === undefined ? undefined : mask(secret, kind);
 
-  // Events and the fetch actor's snapshot carry secrets as `value` (`seed`,
-  // `fetch.resolve`) and `reason` (`fetch.reject`), or inside the fetch's
-  // outcome: `output.value` and `error.reason`.
+  // Events carry secrets as `value` (`seed`, `fetch.done`) and `reason`
+  // (`fetch.error`); the chart's flight commands carry a reason too
+  // (`flight.fail`, `flight.timeout`), inside an action's `params.event`.
   const scrub = (fields: Fields): Fields => {
     const copy = { ...fields };
     for (const key of ['value', 'reason'] as const) if (key in copy) copy[key] = hide(copy[key], key);
-    for (const key of ['output', 'error']) if (copy[key]) copy[key] = scrub(copy[key] as Fields);
+    for (const key of ['params', 'event']) if (copy[key]) copy[key] = scrub(copy[key] as Fields);
     return copy;
   };
 
-  // The chart's snapshot keeps its shape (its own toJSON included); the fetch
-  // actor's loses its flight and request and keeps the promise-actor fields.
+  // The chart's snapshot keeps its shape (its own toJSON included).
   const redactSnapshot = (snapshot: Fields): Fields => {
-    const { context, status, output, error } = snapshot as Fields & { context?: Fields };
+    const { context } = snapshot as Fields & { context?: Fields };
     return context
       ? {
           ...snapshot,
           context: { ...context, value: hide(context['value'], 'value'), error: hide(context['error'], 'reason') },
         }
-      : scrub({ status, output, error });
+      : snapshot;
   };
 
   // An inspector may read an actor's snapshot later (Stately's does, for
@@ -81,11 +79,17 @@ export function redactInspection(
 
   return {
     next(inspectionEvent) {
-      const event = inspectionEvent as unknown as Fields & { actorRef: AnyActorRef; event?: Fields; snapshot?: Fields };
+      const event = inspectionEvent as unknown as Fields & {
+        actorRef: AnyActorRef;
+        event?: Fields;
+        snapshot?: Fields;
+        action?: Fields;
+      };
       observer.next?.({
         ...event,
         actorRef: redactActor(event.actorRef),
         ...(event.event && { event: scrub(event.event) }),
+        ...(event.action && { action: scrub(event.action) }),
         ...(event.snapshot && { snapshot: redactSnapshot(event.snapshot) }),
       } as unknown as InspectionEvent);
     },

@@ -219,14 +219,20 @@ export class FlightRunner<V> {
       }
       flight.pending = false;
       this.current = undefined;
-      this.#host.report({
-        type: 'fetch.done',
-        flight: flight.id,
-        now: this.#host.now(),
-        value: result.value,
-        storedAt: result.storedAt,
-        ...lifetime,
-      });
+      try {
+        this.#host.report({
+          type: 'fetch.done',
+          flight: flight.id,
+          now: this.#host.now(),
+          value: result.value,
+          storedAt: result.storedAt,
+          ...lifetime,
+        });
+      } finally {
+        // Whatever the chart or an observer did with it, the waiters hear the outcome.
+        flight.settle(true, result.value);
+      }
+      return;
     }
     flight.settle(true, result.value);
   }
@@ -236,7 +242,16 @@ export class FlightRunner<V> {
     flight.pending = false;
     flight.lastReason = reason;
     // The chart retries or fails the flight (`flight.fail`); a flight it let go fails now.
-    if (flight.owned) this.#host.report({ type: 'fetch.error', flight: flight.id, now: this.#host.now(), reason });
-    else flight.settle(false, reason);
+    if (!flight.owned) {
+      flight.settle(false, reason);
+      return;
+    }
+    try {
+      this.#host.report({ type: 'fetch.error', flight: flight.id, now: this.#host.now(), reason });
+    } catch (error) {
+      // The chart could not take the outcome: its waiters must not wait forever.
+      flight.settle(false, reason);
+      throw error;
+    }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { flush } from '../helpers.js';
-import { keyedSetup } from '../keyed-helpers.js';
+import { keyedSetup } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

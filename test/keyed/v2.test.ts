@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CacheStoppedError, createKeyedBackgroundCache } from '../../src/index.js';
 import type { KeyedBackgroundCacheOptions } from '../../src/index.js';
 import { flush, isSettled, ManualClock } from '../helpers.js';
-import { keyedSetup } from '../keyed-helpers.js';
+import { keyedSetup } from './helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;

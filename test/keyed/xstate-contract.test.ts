@@ -11,7 +11,7 @@ import { backgroundCacheMachine } from '../../src/index.js';
 import { createChartScope, shareEmptyTags, STOP_EVENT_TYPE } from '../../src/keyed/xstateSeams.js';
 import type { ChartEffects } from '../../src/keyed/xstateSeams.js';
 import { flush } from '../helpers.js';
-import { keyedSetup } from '../keyed-helpers.js';
+import { keyedSetup } from './helpers.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

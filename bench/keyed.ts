@@ -384,7 +384,7 @@ async function scenarioH(): Promise<{ lines: string[]; met: boolean }> {
   const rate = (value: number) => `${(value / 1_000).toFixed(1)}k/s (${(1e6 / value).toFixed(1)} µs)`;
   for (const count of sizes) {
     process.stderr.write(`(h) refresh throughput at ${count.toLocaleString('en-US')} keys...\n`);
-    const rounds = quick ? 3 : count >= 100_000 ? 3 : 7;
+    const rounds = quick ? 3 : count >= 100_000 ? 2 : 5;
     const result = await refreshThroughput(count, rounds);
     const ratio = result.get(ours)! / result.get(tanstack)!;
     met &&= ratio >= 1;

@@ -224,7 +224,9 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   }
 
   report(entry: KeyEntry<V>, event: FetchDoneEvent<V> | FetchErrorEvent): void {
-    this.#registry!.send({ ...event, key: entry.key });
+    // The runner's event is made for this report alone: addressed in place, no copy.
+    (event as { key?: EntryKey }).key = entry.key;
+    this.#registry!.send(event);
   }
 
   /**

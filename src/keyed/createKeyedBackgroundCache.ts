@@ -4,6 +4,7 @@ import { createSystemClock, withLongTimers } from '../adapter/clock.js';
 import type { CacheClock } from '../adapter/clock.js';
 import { expected } from '../adapter/errors.js';
 import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
+import type { DisposeMethod } from '../adapter/lifecycle.js';
 import { lifetimeOf } from '../adapter/lifetime.js';
 import type { GetOptions } from '../adapter/createBackgroundCache.js';
 import { inspectOption } from '../inspect/redactInspection.js';
@@ -33,7 +34,7 @@ export type KeyedBackgroundCacheActor<V> = Actor<KeyedCacheLogic<V>>;
  * `backgroundCacheMachine` exactly as {@link BackgroundCache} does, in at
  * most `maxEntries` entries.
  */
-export interface KeyedBackgroundCache<K, V> {
+export interface KeyedBackgroundCache<K, V> extends DisposeMethod {
   /**
    * Returns the value of `key`: at once while it is fresh; at once while it
    * is in its refresh window, starting one background refresh; otherwise
@@ -96,8 +97,6 @@ export interface KeyedBackgroundCache<K, V> {
    * twice is fine.
    */
   stop(): void;
-  /** Same as {@link KeyedBackgroundCache.stop | stop()}, for `using`. */
-  [Symbol.dispose](): void;
   /** The running registry actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
   readonly actor: KeyedBackgroundCacheActor<V>;
 }
@@ -106,7 +105,6 @@ export interface KeyedBackgroundCache<K, V> {
 type KeyedRead<V> = (GetEvent<V> | RefreshEvent<V>) & { readonly key: EntryKey; readonly source?: unknown };
 
 /** A promise rejected with `reason` as it is: reasons pass through, Error or not (guarantee 5). */
-// eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
 const rejected = (reason: unknown): Promise<never> => Promise.reject(reason);
 
 class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
@@ -134,10 +132,19 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
         retry: options.retry,
         retryDelay: options.retryDelay,
         errorTtl: options.errorTtl,
+        now: () => clock.now(),
       },
       lifetime: (value, key) => lifetimeOf(ttl, refreshWindow, [value as V, key as K]),
       maxEntries: options.maxEntries,
       clock,
+      releasedTimeout:
+        options.fetchTimeout === undefined
+          ? undefined
+          : {
+              ms: options.fetchTimeout,
+              setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
+              clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
+            },
     });
     this.actor = createActor(createKeyedCacheLogic(this.table), inspectOption(options) || undefined);
     // However the registry ends (stopped, or failed loudly), its keys' flights are released and its timer cleared.

@@ -32,6 +32,8 @@ export interface KeyShared<V> {
   lifetime(value: V, key: unknown): CacheTimes | undefined;
   /** Hands an outcome of `entry`'s flight to the registry. */
   report(entry: KeyEntry<V>, event: FetchDoneEvent<V> | FetchErrorEvent): void;
+  /** `fetchTimeout` for an attempt the chart let go (see {@link FlightHost.releasedTimeout}). */
+  readonly releasedTimeout: FlightHost<V>['releasedTimeout'];
 }
 
 const toResult = <V>(value: V): AttemptResult<V> => ({ value });
@@ -106,5 +108,9 @@ export class KeyFlightHost<V> implements FlightHost<V> {
 
   lifetime(value: V): CacheTimes | undefined {
     return this.#shared.lifetime(value, this.#source);
+  }
+
+  get releasedTimeout(): FlightHost<V>['releasedTimeout'] {
+    return this.#shared.releasedTimeout;
   }
 }

@@ -10,6 +10,7 @@ import type {
   FlightCommand,
 } from '../machine/backgroundCacheMachine.js';
 import { FlightRunner } from '../machine/flights.js';
+import type { FlightHost } from '../machine/flights.js';
 import { isExpiredAt } from '../machine/timing.js';
 import type { CacheTimes } from '../machine/timing.js';
 import { Deadlines } from './deadlines.js';
@@ -33,6 +34,8 @@ export interface KeyTableSettings {
   readonly maxEntries: number;
   /** The cache's clock: ages, and the one deadline timer. */
   readonly clock: CacheClock;
+  /** `fetchTimeout` for attempts the chart let go while callers wait on them, when there is one. */
+  readonly releasedTimeout?: FlightHost<unknown>['releasedTimeout'];
 }
 
 /** How a key changed in one step of the registry, as its snapshot shows it. */
@@ -71,6 +74,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   readonly #maxEntries: number;
   readonly #clock: CacheClock;
   readonly #lifetime: KeyTableSettings['lifetime'];
+  readonly releasedTimeout: FlightHost<V>['releasedTimeout'];
   readonly #deadlines: Deadlines<KeyEntry<V>>;
   /** The chart's initial snapshot (`empty`), shared by every new key. */
   readonly #initial: KeySnapshot<V>;
@@ -96,6 +100,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     this.#maxEntries = settings.maxEntries;
     this.#clock = settings.clock;
     this.#lifetime = settings.lifetime;
+    this.releasedTimeout = settings.releasedTimeout;
     this.#deadlines = new Deadlines(settings.clock, () => this.#registry!.send({ type: 'deadlines.due' }));
     // An actor never started: its snapshot is the chart's initial one.
     this.#initial = createActor(this.#machine, { input: settings.chart }).getSnapshot();

@@ -312,6 +312,24 @@ describe('guarantee 14: a hung fetch does not hang the key', () => {
   });
 });
 
+describe('guarantee 14, superseded: an attempt the chart let go keeps its fetchTimeout', () => {
+  it('should time out, for its waiters, an attempt superseded by invalidate or stop', async () => {
+    const s = setup({ fetchTimeout: 1_000 });
+    const waiter = s.cache.get('a');
+    const other = s.cache.get('b');
+    s.clock.advance(400);
+    s.cache.invalidate('a');
+    s.cache.stop();
+    s.clock.advance(599);
+    expect(await isSettled(waiter)).toBe(false);
+    s.clock.advance(1);
+    const reason = await waiter.catch((error: unknown) => error);
+    expect((reason as DOMException).name).toBe('TimeoutError');
+    await expect(other).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(s.fetch.signals('a')[0]!.aborted).toBe(true);
+  });
+});
+
 describe('guarantee 15: failures back off, per key', () => {
   it('refreshing.X + an attempt fails, retry allows another: retrying.X; retryDelay elapsed: refreshing.X with a new signal', async () => {
     const s = setup({ retry: 2, retryDelay: (failureCount) => failureCount * 100 });

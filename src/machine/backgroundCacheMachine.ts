@@ -259,10 +259,10 @@ const defineBackgroundCacheMachine = <V>() =>
       hasPreviousValue: ({ context }) => context.storedAt !== undefined,
       /** Attempts have a time limit (`fetchTimeout`). */
       hasFetchTimeout: ({ context }) => context.policy.fetchTimeout !== undefined,
-      /** The attempt's outcome came at or after its `fetchTimeout` (its timer is late); never for the timeout's own failure. */
+      /** The attempt's outcome came after its `fetchTimeout` (its timer is late); never for the timeout's own failure. */
       isPastFetchTimeout: ({ context, event }) =>
         !(event as FetchErrorEvent).timedOut &&
-        nowOf(event) >= context.attemptAt + (context.policy.fetchTimeout ?? Infinity),
+        nowOf(event) > context.attemptAt + (context.policy.fetchTimeout ?? Infinity),
     },
     delays: {
       /** Until the value's age reaches `ttl - refreshWindow`. */

@@ -68,6 +68,8 @@ interface AttemptRecord {
   readonly flight: number;
   /** Still running: neither settled nor timed out. */
   readonly pending: boolean;
+  /** Clock time the attempt started: a released one still times out `fetchTimeout` after it. */
+  readonly startedAt: number;
 }
 
 interface CallerRecord<V> {
@@ -255,7 +257,7 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
     };
     const startAttempt = (id: number): void => {
       draft.fetches++;
-      draft.attempt = { flight: id, pending: true };
+      draft.attempt = { flight: id, pending: true, startedAt: now };
     };
     const attemptPending = (id: number): boolean => draft.attempt?.flight === id && draft.attempt.pending;
     /** The chart lets go of its flight: between attempts its callers reject with the last failure. */
@@ -277,7 +279,7 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
           startAttempt(command.flight);
           return;
         case 'flight.timeout':
-          draft.attempt = { flight: command.flight, pending: false };
+          draft.attempt = { ...draft.attempt!, pending: false };
           updateFlight(command.flight, { lastReason: command.reason });
           return;
         case 'flight.fail':
@@ -319,7 +321,7 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
     /** The latest attempt settles: its outcome goes to the chart while it owns the flight, else to its callers. */
     const settleAttempt = (outcome: CallerOutcome<V>): void => {
       const { flight: id } = draft.attempt!;
-      draft.attempt = { flight: id, pending: false };
+      draft.attempt = { ...draft.attempt!, pending: false };
       const flight = draft.flights.find((candidate) => candidate.id === id)!;
       if (outcome.status === 'resolved') {
         if (flight.owned) {
@@ -333,6 +335,21 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
       updateFlight(id, { lastReason: reason });
       if (flight.owned) sendToChart({ type: 'fetch.error', flight: id, now, reason }, now);
       else settle(id, outcome);
+    };
+    /**
+     * An attempt the chart let go keeps its fetchTimeout while callers wait on
+     * it (the runner's own timer): it times out when time moves past it with
+     * timers firing.
+     */
+    const timeOutReleased = (until: number): void => {
+      const held = draft.attempt;
+      if (input.fetchTimeout === undefined || !held?.pending || until < held.startedAt + input.fetchTimeout) return;
+      const flight = draft.flights.find((candidate) => candidate.id === held.flight)!;
+      const heard = draft.callers.some((caller) => caller.flight === flight.id && caller.outcome.status === 'waiting');
+      if (flight.owned || flight.settled || !heard) return;
+      draft.attempt = { ...held, pending: false };
+      const message = `The fetch did not settle within fetchTimeout (${input.fetchTimeout} ms)`;
+      settle(flight.id, { status: 'rejected', reason: new DOMException(message, 'TimeoutError') });
     };
     /** A caller of `get` or `refresh`: its outcome as the cache gives it. */
     const read = (type: 'get' | 'refresh'): void => {
@@ -398,6 +415,7 @@ export function createChartModel<V>(machine: BackgroundCacheMachine<V>, options:
         const first = nextTimer(draft.timers, Infinity)!;
         const until = Math.max(now, first.due);
         step = { type: 'advanceTo', at: until, boundary: delayOf(first.id) };
+        timeOutReleased(until);
         for (let timer = first as PendingTimer | undefined; timer; timer = nextTimer(draft.timers, until)) {
           const firing = timer;
           draft.timers = draft.timers.filter((pending) => pending !== firing);

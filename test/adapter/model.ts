@@ -11,7 +11,7 @@
  *   tab, a sleeping laptop). A late timer, when it fires, acts as of the
  *   moment it was due ("late timers change nothing"). Only a caller's `get`
  *   judges the age at its own moment (SPEC "Late timers"); a fetch that
- *   settles at or after its `fetchTimeout` while the timeout's timer is late
+ *   settles after its `fetchTimeout` while the timeout's timer is late
  *   is ignored: the attempt times out then (guarantee 14, "a result that
  *   arrives later is ignored").
  * - Which waits a late timer's transition arms, and from when they count, is
@@ -389,7 +389,7 @@ export class CacheModel<V> {
     // A timed-out attempt's outcome is ignored; so is one whose flight already settled.
     if (flight.attempt !== call || flight.settled) return;
     const { fetchTimeout } = this.#options;
-    if (flight.owned && fetchTimeout !== undefined && this.now >= flight.attemptAt + fetchTimeout) {
+    if (flight.owned && fetchTimeout !== undefined && this.now > flight.attemptAt + fetchTimeout) {
       // Its time was up before it answered (the timeout's timer is late): the
       // answer is ignored and the attempt times out, as of when it was due.
       this.#timeOut({ t: flight.attemptAt + fetchTimeout, actual: this.now, lag: 0 });

@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'coverage', 'test-results', 'examples/browser/dist', 'node_modules', 'scratch'] },
+  { ignores: ['dist', 'coverage', 'test-results', 'examples/browser/dist', 'node_modules', 'scratch', 'reports', '.stryker-tmp*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,118 @@
+/**
+ * How the single cache wires its plug-ins (persist, share) and what its chart
+ * holds, where mutation testing (`npm run test:mutation`) found no test
+ * watching. In-memory stand-ins for the plug-in contracts; the shipped
+ * plug-ins have their own tests.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createBackgroundCache } from '../../src/index.js';
+import type { BackgroundCacheOptions, CachePersister, CacheSharing, StoredEntry } from '../../src/index.js';
+import { controlledFetch, flush, ManualClock, stateOf } from '../helpers.js';
+
+const TTL = 10_000;
+const WINDOW = 4_000;
+const NOW = 1_700_000_000_000;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
+  const clock = new ManualClock();
+  const fetch = controlledFetch<string>();
+  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
+  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
+}
+
+/** A sharing stand-in that records what the cache asks of it; `attempt` answers each fetch. */
+function recordingSharing(attempt: CacheSharingFetch = (fetch, signal) => fetch(signal).then(entryNow)) {
+  const published: StoredEntry<string>[] = [];
+  const fetches: { since: number }[] = [];
+  const sharing: CacheSharing<string> = {
+    connect: () => ({
+      fetch: (fetch, signal, since) => {
+        fetches.push({ since });
+        return attempt(fetch, signal);
+      },
+      publish: (entry) => published.push(entry),
+      invalidate: () => {},
+      close: () => {},
+    }),
+  };
+  return { sharing, published, fetches };
+}
+type CacheSharingFetch = (
+  fetch: (signal: AbortSignal) => Promise<string>,
+  signal: AbortSignal,
+) => Promise<StoredEntry<string>>;
+const entryNow = (value: string): StoredEntry<string> => ({ value, storedAt: Date.now() });
+
+describe('the chart of a cache whose lifetimes are computed per value', () => {
+  it('should hold no function in its context before a value is stored, so that its snapshot can be cloned', async () => {
+    const { cache, fetch } = setup({ ttl: () => TTL, refreshWindow: () => WINDOW });
+    expect(() => structuredClone(cache.actor.getSnapshot().context)).not.toThrow();
+    const got = cache.get();
+    fetch.resolve('v1');
+    await got;
+    expect(structuredClone(cache.actor.getSnapshot().context)).toMatchObject({ ttl: TTL, refreshWindow: WINDOW });
+  });
+});
+
+describe('persistence of fetched values', () => {
+  it('should save nothing for a fetch that fails', async () => {
+    const saved: StoredEntry<string>[] = [];
+    const persist: CachePersister<string> = { load: () => undefined, save: (entry) => saved.push(entry), remove: () => {} };
+    const { cache, fetch } = setup({ persist });
+    const failing = cache.get();
+    fetch.reject(new Error('down'));
+    await expect(failing).rejects.toThrow('down');
+    expect(saved).toEqual([]);
+  });
+});
+
+describe('a cache that shares its fetches', () => {
+  it('should run each attempt as the shared fetch, since the moment it started', async () => {
+    const { sharing, fetches } = recordingSharing();
+    const { cache, fetch } = setup({ share: sharing });
+    const got = cache.get();
+    expect(fetches).toEqual([{ since: NOW }]);
+    fetch.resolve('v1');
+    expect(await got).toBe('v1');
+  });
+
+  it('should store a value another cache fetched with the age it has', async () => {
+    const { sharing } = recordingSharing(async () => ({ value: 'adopted', storedAt: NOW - 3_000 }));
+    const { cache, clock, fetch } = setup({ share: sharing });
+    clock.advance(20_000);
+    expect(await cache.get()).toBe('adopted');
+    expect(fetch.calls).toBe(0);
+    expect(cache.actor.getSnapshot().context.storedAt).toBe(17_000);
+  });
+
+  it('should tell the other caches of a value it fetched, once, and of no failure', async () => {
+    const { sharing, published } = recordingSharing();
+    const { cache, fetch } = setup({ share: sharing });
+    const got = cache.get();
+    fetch.resolve('v1');
+    await got;
+    await flush();
+    expect(published).toEqual([{ value: 'v1', storedAt: NOW }]);
+    cache.invalidate();
+    const failing = cache.get();
+    fetch.reject(new Error('down'));
+    await expect(failing).rejects.toThrow('down');
+    expect(published).toHaveLength(1);
+  });
+});
+
+describe('get() with an options object', () => {
+  it('should reject with a TypeError naming fetch when a second argument follows the options, and start nothing', async () => {
+    const { cache, fetch } = setup();
+    await expect(cache.get({} as never, {})).rejects.toThrow(/^Expected `fetch`/);
+    expect(fetch.calls).toBe(0);
+  });
+});

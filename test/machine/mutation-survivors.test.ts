@@ -1,0 +1,138 @@
+/**
+ * Behaviours of the chart and its flights that mutation testing
+ * (`npm run test:mutation`) found no test watching: each test kills one or
+ * more surviving mutants of src/machine. Named after the behaviour, not the
+ * mutant.
+ */
+import { describe, expect, it } from 'vitest';
+import { createBackgroundCache } from '../../src/index.js';
+import type { BackgroundCacheOptions } from '../../src/index.js';
+import { FlightRunner } from '../../src/machine/flights.js';
+import type { FlightHost } from '../../src/machine/flights.js';
+import { controlledFetch, flush, ManualClock, stateOf } from '../helpers.js';
+
+const TTL = 10_000;
+const WINDOW = 4_000;
+const FRESH_FOR = TTL - WINDOW;
+
+function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
+  const clock = new ManualClock();
+  const fetch = controlledFetch<string>();
+  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
+  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
+}
+
+/** Fails the attempt in flight, then returns after how many ms the next attempt started. */
+async function delayBeforeNextAttempt(s: ReturnType<typeof setup>, reason: unknown = new Error('down')): Promise<number> {
+  const calls = s.fetch.calls;
+  s.fetch.reject(reason);
+  await flush();
+  let waited = 0;
+  while (s.fetch.calls === calls) {
+    if (waited > 60_000) throw new Error('no retry within a minute');
+    s.clock.advance(1);
+    waited++;
+  }
+  return waited;
+}
+
+describe('the default retryDelay', () => {
+  it('should wait 1 s after the first failure, doubling per failure, at most 30 s', async () => {
+    const s = setup({ retry: 7 });
+    void s.cache.get().catch(() => {});
+    const delays = [];
+    for (let i = 0; i < 7; i++) delays.push(await delayBeforeNextAttempt(s));
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);
+  });
+
+  it('should stand in for a retryDelay function that throws or answers a delay that is not a finite number >= 0', async () => {
+    const answers: (() => number)[] = [
+      () => {
+        throw new Error('retryDelay broke');
+      },
+      () => -1,
+      () => Number.NaN,
+      () => Infinity,
+    ];
+    const s = setup({ retry: answers.length, retryDelay: (failureCount) => answers[failureCount - 1]!() });
+    void s.cache.get().catch(() => {});
+    const delays = [];
+    for (let i = 0; i < answers.length; i++) delays.push(await delayBeforeNextAttempt(s));
+    expect(delays).toEqual([1_000, 2_000, 4_000, 8_000]);
+  });
+});
+
+describe('a failure remembered while the value is still fresh', () => {
+  it('should decide at the refresh window by the window’s own time: stale once the failure is over, backingOff until it is', async () => {
+    // The failure at 1 s is remembered for 4 s: over at 5 s, before the window opens at 6 s.
+    const over = setup({ errorTtl: 4_000 });
+    over.cache.seed('v1');
+    over.clock.advance(1_000);
+    const refreshed = over.cache.refresh();
+    over.fetch.reject(new Error('down'));
+    await expect(refreshed).rejects.toThrow('down');
+    over.clock.advance(FRESH_FOR - 1_000);
+    expect(over.state()).toBe('current.stale');
+
+    // Remembered for 6 s: over at 7 s, one second into the window.
+    const remembered = setup({ errorTtl: 6_000 });
+    remembered.cache.seed('v1');
+    remembered.clock.advance(1_000);
+    const failing = remembered.cache.refresh();
+    remembered.fetch.reject(new Error('down'));
+    await expect(failing).rejects.toThrow('down');
+    remembered.clock.advance(FRESH_FOR - 1_000);
+    expect(remembered.state()).toBe('current.backingOff');
+    remembered.clock.advance(999);
+    expect(remembered.state()).toBe('current.backingOff');
+    remembered.clock.advance(1);
+    expect(remembered.state()).toBe('current.stale');
+  });
+});
+
+describe('a caller that can leave', () => {
+  it('should still get the fetch’s failure when it stays', async () => {
+    const { cache, fetch } = setup();
+    const controller = new AbortController();
+    const waiting = cache.get({ signal: controller.signal });
+    const reason = new Error('down');
+    fetch.reject(reason);
+    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+    // Leaving afterwards changes nothing.
+    controller.abort();
+    await flush();
+  });
+});
+
+describe('a flight whose failure the chart cannot take', () => {
+  it('should reject its waiters with the fetch’s reason and throw the chart’s error on', async () => {
+    const broken = new Error('the chart threw');
+    const reason = new Error('down');
+    const thrown: unknown[] = [];
+    const host: FlightHost<string> = {
+      report: () => {
+        throw broken;
+      },
+      now: () => 0,
+      // The attempt fails; what the runner's failure handler throws is caught here, where a promise would lose it.
+      attempt: () =>
+        ({
+          then: (_: unknown, failed: (error: unknown) => void) => {
+            queueMicrotask(() => {
+              try {
+                failed(reason);
+              } catch (error) {
+                thrown.push(error);
+              }
+            });
+          },
+        }) as never,
+      lifetime: () => undefined,
+    };
+    const flights = new FlightRunner<string>(host);
+    flights.command({ type: 'flight.start', flight: 1, fetch: () => 'unused', request: { type: 'get' } as never });
+    const waiting = flights.current!.join();
+    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+    expect(thrown).toEqual([broken]);
+  });
+});

@@ -3,7 +3,6 @@ import { createBackgroundCache } from '../../src/index.js';
 import { FlightRunner } from '../../src/machine/flights.js';
 import { isFreshAt } from '../../src/machine/timing.js';
 import { TestClock } from '../../src/testing/index.js';
-import { flush } from '../helpers.js';
 
 // Lines of the core that the feature tests do not reach: environments without
 // `Symbol.dispose`, observers that re-enter the cache, and the fetch actor's
@@ -87,6 +86,64 @@ describe('the flight runner', () => {
     runner.release();
     expect(runner.current).toBeUndefined();
     expect(reports).toEqual([]);
+  });
+});
+
+describe('a flight whose chart cannot take its outcome', () => {
+  it('should still settle its waiters, and let the failure surface', async () => {
+    const stray: unknown[] = [];
+    const onStray = (error: unknown) => stray.push(error);
+    process.on('unhandledRejection', onStray);
+    const broken = new Error('the chart is gone');
+    const runner = new FlightRunner<string>({
+      now: () => 0,
+      report: () => {
+        throw broken;
+      },
+      attempt: () => Promise.reject(new Error('backend down')),
+      lifetime: () => undefined,
+    });
+    runner.command({ type: 'flight.start', flight: 1, fetch: () => 'unused', request: {} as never });
+    const waiting = runner.current!.join();
+    await expect(waiting).rejects.toThrow('backend down');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    process.off('unhandledRejection', onStray);
+    expect(stray).toEqual([broken]);
+  });
+});
+
+describe('callers that can leave', () => {
+  it('should stop listening to a caller’s signal once the flight fails', async () => {
+    const clock = new TestClock();
+    const cache = createBackgroundCache<string>({ ttl: 100, refreshWindow: 10, clock });
+    const signal = new AbortController().signal;
+    const removed = vi.spyOn(signal, 'removeEventListener');
+    await expect(cache.get(() => Promise.reject(new Error('no')), { signal })).rejects.toThrow('no');
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+  });
+});
+
+describe('a retryDelay that throws', () => {
+  it('should wait the default delay instead', async () => {
+    const clock = new TestClock();
+    let calls = 0;
+    const cache = createBackgroundCache<string>({
+      ttl: 100_000,
+      refreshWindow: 10,
+      clock,
+      retry: 1,
+      retryDelay: () => {
+        throw new Error('policy bug');
+      },
+      fetch: () => (++calls === 1 ? Promise.reject(new Error('once')) : 'v'),
+    });
+    const waiting = cache.get();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cache.peek().state).toEqual({ retrying: 'withoutPrevious' });
+    clock.advanceTo(999);
+    expect(calls).toBe(1);
+    clock.advanceTo(1_000);
+    expect(await waiting).toBe('v');
   });
 });
 

@@ -3,6 +3,7 @@
  * watching: each test here kills one surviving mutant of issue 9.
  */
 import { createActor, SimulatedClock } from 'xstate';
+import type { InspectionEvent } from 'xstate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   backgroundCacheMachine,
@@ -11,7 +12,6 @@ import {
   MAX_TIMER_DELAY,
   redactInspection,
 } from '../../src/index.js';
-import type { InspectionEvent } from '../../src/index.js';
 import { flush } from '../helpers.js';
 
 afterEach(() => {

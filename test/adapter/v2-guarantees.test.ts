@@ -4,13 +4,13 @@
  * refreshOn) is exercised here through the public contracts with in-memory
  * stand-ins; the shipped plug-ins have their own tests.
  */
+import type { InspectionEvent } from 'xstate';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
 import type {
   BackgroundCacheOptions,
   CachePersister,
   CacheSharing,
-  InspectionEvent,
   SharingPort,
   StoredEntry,
 } from '../../src/index.js';

@@ -35,7 +35,7 @@ describe('when the flight command does not arrive', () => {
         createActor: ((logic: never, options: never) => {
           const actor = xstate.createActor(logic, options);
           return Object.assign(actor, { on: () => ({ unsubscribe: () => {} }) });
-        }) as typeof xstate.createActor,
+        }) as unknown as typeof xstate.createActor,
       };
     });
     const { createBackgroundCache } = await import('../../src/index.js');

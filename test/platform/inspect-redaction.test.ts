@@ -7,7 +7,7 @@
  */
 import { createInspector } from '@statelyai/inspect';
 import { createActor, SimulatedClock } from 'xstate';
-import type { AnyActorRef, InspectionEvent, Observer } from 'xstate';
+import type { InspectionEvent, Observer } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { backgroundCacheMachine, createBackgroundCache, redactAll, redactInspection } from '../../src/index.js';
 import type { BackgroundCacheOptions, InspectionMask } from '../../src/index.js';
@@ -94,7 +94,6 @@ function rawRecorder() {
   return { events, inspect: (event: InspectionEvent) => void events.push(event) };
 }
 
-
 const leaksIn = (messages: string[]) =>
   [...SECRETS, ...REASONS].filter((secret) => messages.some((message) => message.includes(secret)));
 
@@ -128,9 +127,7 @@ describe('redaction by default', () => {
   it('should keep the states, the event types and what is not secret', async () => {
     const recorder = rawRecorder();
     const states = await driveEveryPath({ inspect: recorder.inspect });
-    const rootSnapshots = recorder.events.flatMap((event) =>
-      event.type === '@xstate.snapshot' ? [event] : [],
-    );
+    const rootSnapshots = recorder.events.flatMap((event) => (event.type === '@xstate.snapshot' ? [event] : []));
     // The initial snapshot, each one observers saw, and the one at stop.
     expect(
       rootSnapshots.map((event) => JSON.stringify((event.snapshot as unknown as { value: unknown }).value)),
@@ -144,9 +141,7 @@ describe('redaction by default', () => {
     expect(contexts.some((context) => context['error'] === '[redacted]')).toBe(true);
 
     const eventTypes = recorder.events.flatMap((event) => (event.type === '@xstate.event' ? [event.event.type] : []));
-    expect(eventTypes).toEqual(
-      expect.arrayContaining(['get', 'seed', 'invalidate', 'fetch.done', 'fetch.error']),
-    );
+    expect(eventTypes).toEqual(expect.arrayContaining(['get', 'seed', 'invalidate', 'fetch.done', 'fetch.error']));
     const done = recorder.events.find((event) => event.type === '@xstate.event' && event.event.type === 'fetch.done');
     expect(done?.type === '@xstate.event' && done.event).toMatchObject({
       value: '[redacted]',

@@ -22,6 +22,6 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
-  ignorePatterns: ['dist', 'coverage', 'test-results', 'scratch', 'examples/browser/dist', 'reports'],
+  ignorePatterns: ['.stryker-tmp*', 'dist', 'coverage', 'test-results', 'scratch', 'examples/browser/dist', 'reports'],
   thresholds: { high: 95, low: 90, break: null },
 };

@@ -116,3 +116,30 @@ describe('get() with an options object', () => {
     expect(fetch.calls).toBe(0);
   });
 });
+
+describe('refresh()', () => {
+  it('should say why it rejects without a fetch option', async () => {
+    const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock: new ManualClock() });
+    await expect(cache.refresh()).rejects.toThrow('refresh() uses the `fetch` option');
+  });
+
+  it('should refresh the loaded value when called before an asynchronous load settles', async () => {
+    let finishLoad!: (entry: StoredEntry<string>) => void;
+    const persist: CachePersister<string> = {
+      load: () => new Promise<StoredEntry<string>>((resolve) => (finishLoad = resolve)),
+      save: () => {},
+      remove: () => {},
+    };
+    const { cache, fetch } = setup({ persist });
+    const refreshed = cache.refresh();
+    await flush();
+    expect(fetch.calls).toBe(0);
+    finishLoad({ value: 'saved', storedAt: NOW - 1_000 });
+    await flush();
+    expect(fetch.calls).toBe(1);
+    expect(cache.peek().value).toBe('saved');
+    fetch.resolve('fresh from the backend');
+    expect(await refreshed).toBe('fresh from the backend');
+    expect(cache.peek().value).toBe('fresh from the backend');
+  });
+});

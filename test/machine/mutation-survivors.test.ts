@@ -64,6 +64,9 @@ describe('a failure remembered while the value is still fresh', () => {
     await expect(refreshed).rejects.toThrow('down');
     over.clock.advance(FRESH_FOR - 1_000);
     expect(over.state()).toBe('current.stale');
+    // Nor is it remembered at the expiry: nothing is left.
+    over.clock.advance(WINDOW);
+    expect(over.state()).toBe('empty');
 
     // Remembered for 6 s: over at 7 s, one second into the window.
     const remembered = setup({ errorTtl: 6_000 });
@@ -78,5 +81,29 @@ describe('a failure remembered while the value is still fresh', () => {
     expect(remembered.state()).toBe('current.backingOff');
     remembered.clock.advance(1);
     expect(remembered.state()).toBe('current.stale');
+  });
+});
+
+describe('a failure remembered until the value expires', () => {
+  it('should leave nothing at the expiry when the failure ends with it, and fail when the failure outlasts it', async () => {
+    // A refresh of the value stored at 0 fails at 7 s; remembered for 3 s, until the expiry at 10 s.
+    const { cache, clock, fetch, state } = setup({ errorTtl: 3_000 });
+    cache.seed('v1');
+    clock.advance(7_000);
+    await cache.get();
+    fetch.reject(new Error('down'));
+    await flush();
+    expect(state()).toBe('current.backingOff');
+    clock.advance(TTL - 7_000);
+    expect(state()).toBe('empty');
+    // One millisecond longer, and the expiry lands in `failed`.
+    const longer = setup({ errorTtl: 3_001 });
+    longer.cache.seed('v1');
+    longer.clock.advance(7_000);
+    await longer.cache.get();
+    longer.fetch.reject(new Error('down'));
+    await flush();
+    longer.clock.advance(TTL - 7_000);
+    expect(longer.state()).toBe('failed');
   });
 });

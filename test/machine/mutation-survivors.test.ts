@@ -4,10 +4,12 @@
  * more surviving mutants of src/machine. Named after the behaviour, not the
  * mutant.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
+import { FlightRunner } from '../../src/machine/flights.js';
+import type { AttemptResult } from '../../src/machine/flights.js';
 import type { BackgroundCacheOptions } from '../../src/index.js';
-import { controlledFetch, flush, ManualClock, stateOf } from '../helpers.js';
+import { controlledFetch, defer, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
@@ -105,5 +107,97 @@ describe('a failure remembered until the value expires', () => {
     await flush();
     longer.clock.advance(TTL - 7_000);
     expect(longer.state()).toBe('failed');
+  });
+});
+
+describe('a retried refresh of a value still held', () => {
+  it('should serve the previous value at once during the next attempt', async () => {
+    const { cache, clock, fetch, state } = setup({ retry: 1, retryDelay: 100 });
+    cache.seed('v1');
+    clock.advance(FRESH_FOR);
+    expect(await cache.get()).toBe('v1');
+    fetch.reject(new Error('down'));
+    await flush();
+    clock.advance(100);
+    expect(fetch.calls).toBe(2);
+    expect(state()).toBe('refreshing.withPrevious');
+    expect(await isSettled(cache.get())).toBe(true);
+  });
+});
+
+describe('fetchTimeout', () => {
+  it('should count from the start of each attempt, retries included', async () => {
+    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000, retry: 1, retryDelay: 500 });
+    const waiting = cache.get();
+    clock.advance(1_000);
+    // The first attempt timed out at 1 s; the second starts at 1.5 s and has its own second.
+    clock.advance(500);
+    expect(fetch.calls).toBe(2);
+    clock.advance(999);
+    expect(fetch.signals[1]!.aborted).toBe(false);
+    clock.advance(1);
+    expect(fetch.signals[1]!.aborted).toBe(true);
+    await expect(waiting).rejects.toThrow(/fetchTimeout \(1000 ms\)/);
+  });
+
+  it('should remember a timed-out flight’s failure for errorTtl from the moment it timed out', async () => {
+    const { cache, clock, state } = setup({ fetchTimeout: 1_000, errorTtl: 5_000 });
+    const waiting = cache.get();
+    clock.advance(1_000);
+    await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(state()).toBe('failed');
+    clock.advance(4_999);
+    expect(state()).toBe('failed');
+    clock.advance(1);
+    expect(state()).toBe('empty');
+  });
+});
+
+describe('a flight that settles in the turn it is superseded', () => {
+  it('should not abort the signal of a fetch that has already answered', async () => {
+    const answer = defer<AttemptResult<string>>();
+    const signals: AbortSignal[] = [];
+    const flights = new FlightRunner<string>({
+      report: () => {},
+      now: () => 0,
+      attempt: (_fetch, signal) => {
+        signals.push(signal);
+        return answer.promise;
+      },
+      lifetime: () => undefined,
+    });
+    flights.command({ type: 'flight.start', flight: 1, fetch: () => 'unused', request: { type: 'get' } as never });
+    const flight = flights.current!;
+    // The fetch answers, and the chart lets go of the flight before the answer is handled.
+    answer.resolve({ value: 'v1' });
+    flights.release();
+    expect(await flight.promise).toBe('v1');
+    await flush();
+    expect(signals[0]!.aborted).toBe(false);
+  });
+});
+
+describe('a caller that can leave', () => {
+  it('should stop listening to its signal once it has its value', async () => {
+    const { cache, fetch } = setup();
+    const signal = new AbortController().signal;
+    const removed = vi.spyOn(signal, 'removeEventListener');
+    const waiting = cache.get({ signal });
+    fetch.resolve('v1');
+    expect(await waiting).toBe('v1');
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+  });
+});
+
+describe('the errors the cache makes', () => {
+  it('should say why: a superseded fetch nobody waits for, a seed with a bad age', async () => {
+    const { cache, fetch } = setup();
+    const controller = new AbortController();
+    const leaving = cache.get({ signal: controller.signal });
+    cache.invalidate();
+    controller.abort();
+    await expect(leaving).rejects.toThrow();
+    expect((fetch.signals[0]!.reason as DOMException).message).toMatch(/no longer needs/);
+    expect(() => cache.seed('v', { age: -1 })).toThrow('Expected `age` to be a finite number >= 0, got -1');
   });
 });

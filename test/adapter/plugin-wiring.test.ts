@@ -143,3 +143,80 @@ describe('refresh()', () => {
     expect(cache.peek().value).toBe('fresh from the backend');
   });
 });
+
+describe('reads the snapshot can answer alone', () => {
+  /** The events the chart received, through `inspect` (redacted, which does not matter here). */
+  function counting(options: Partial<BackgroundCacheOptions<string>> = {}) {
+    const events: string[] = [];
+    const s = setup({
+      ...options,
+      inspect: (event) => {
+        if (event.type === '@xstate.event') events.push(event.event.type);
+      },
+    });
+    return { ...s, gets: () => events.filter((type) => type === 'get').length };
+  }
+
+  it('should send the chart no event for a fresh hit or for the previous value during its refresh', async () => {
+    const { cache, clock, fetch, gets } = counting();
+    cache.seed('v1');
+    expect(await cache.get()).toBe('v1');
+    expect(gets()).toBe(0);
+    clock.advance(TTL - WINDOW);
+    expect(await cache.get()).toBe('v1');
+    expect(gets()).toBe(1);
+    expect(fetch.calls).toBe(1);
+    expect(await cache.get()).toBe('v1');
+    expect(gets()).toBe(1);
+  });
+
+  it('should send the chart no event while a failure is remembered, with or without a value', async () => {
+    const held = counting({ errorTtl: 1_000 });
+    held.cache.seed('v1');
+    held.clock.advance(TTL - WINDOW);
+    await held.cache.get();
+    held.fetch.reject(new Error('down'));
+    await flush();
+    expect(held.state()).toBe('current.backingOff');
+    expect(await held.cache.get()).toBe('v1');
+    expect(held.gets()).toBe(1);
+
+    const empty = counting({ errorTtl: 1_000 });
+    const failing = empty.cache.get();
+    const reason = new Error('down');
+    empty.fetch.reject(reason);
+    await expect(failing).rejects.toBe(reason);
+    expect(empty.state()).toBe('failed');
+    await expect(empty.cache.get()).rejects.toBe(reason);
+    expect(empty.gets()).toBe(1);
+  });
+
+  it('should hand every fresh hit of one stored value the same settled promise', async () => {
+    const { cache } = setup();
+    cache.seed('v1');
+    const first = cache.get();
+    expect(cache.get()).toBe(first);
+    cache.seed('v2');
+    expect(cache.get()).not.toBe(first);
+  });
+
+  it('should not show in peek() a value past its ttl whose expiry timer is late', () => {
+    const { cache, clock, state } = setup();
+    cache.seed('v1');
+    clock.skip(TTL);
+    expect(state()).toBe('current.fresh');
+    expect(cache.peek().value).toBeUndefined();
+  });
+});
+
+describe('a refresh trigger', () => {
+  it('should not keep alive a fetch it started once that fetch is superseded: nobody waits for it', async () => {
+    let fire!: () => void;
+    const { cache, fetch } = setup({ refreshOn: [{ subscribe: (trigger) => ((fire = trigger), () => {}) }] });
+    fire();
+    expect(fetch.calls).toBe(1);
+    cache.invalidate();
+    await flush();
+    expect(fetch.signals[0]!.aborted).toBe(true);
+  });
+});

@@ -109,6 +109,34 @@ describe('a cache that shares its fetches', () => {
   });
 });
 
+describe('what a cache that shares tells the others', () => {
+  it('should tell them of a seed, with its age, but not of a value it restored or adopted', async () => {
+    const { sharing, published } = recordingSharing();
+    let port!: Parameters<CacheSharing<string>['connect']>[0];
+    const persist: CachePersister<string> = {
+      load: () => ({ value: 'restored', storedAt: NOW - 1_000 }),
+      save: () => {},
+      remove: () => {},
+    };
+    const { cache } = setup({
+      persist,
+      share: {
+        connect: (given) => {
+          port = given;
+          return sharing.connect(given);
+        },
+      },
+    });
+    expect(cache.peek().value).toBe('restored');
+    vi.setSystemTime(NOW + 1);
+    port.store({ value: 'adopted', storedAt: NOW });
+    expect(cache.peek().value).toBe('adopted');
+    expect(published).toEqual([]);
+    cache.seed('seeded', { age: 500 });
+    expect(published).toEqual([{ value: 'seeded', storedAt: NOW + 1 - 500 }]);
+  });
+});
+
 describe('get() with an options object', () => {
   it('should reject with a TypeError naming fetch when a second argument follows the options, and start nothing', async () => {
     const { cache, fetch } = setup();

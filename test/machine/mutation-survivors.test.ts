@@ -201,3 +201,29 @@ describe('the errors the cache makes', () => {
     expect(() => cache.seed('v', { age: -1 })).toThrow('Expected `age` to be a finite number >= 0, got -1');
   });
 });
+
+describe('an attempt that timed out', () => {
+  it('should have its late answer ignored while the retry is in flight', async () => {
+    const { cache, clock, fetch, state } = setup({ fetchTimeout: 1_000, retry: 1, retryDelay: 0 });
+    const waiting = cache.get();
+    clock.advance(1_000);
+    await flush();
+    expect(fetch.calls).toBe(2);
+    fetch.resolve('late answer of the first attempt');
+    await flush();
+    expect(state()).toBe('refreshing.withoutPrevious');
+    expect(await isSettled(waiting)).toBe(false);
+    fetch.resolve('v2');
+    expect(await waiting).toBe('v2');
+  });
+
+  it('should leave its waiters rejecting with the TimeoutError when the flight is superseded before the retry', async () => {
+    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000, retry: 1, retryDelay: 5_000 });
+    const waiting = cache.get();
+    clock.advance(1_000);
+    cache.invalidate();
+    await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+    clock.advance(5_000);
+    expect(fetch.calls).toBe(1);
+  });
+});

@@ -227,3 +227,20 @@ describe('an attempt that timed out', () => {
     expect(fetch.calls).toBe(1);
   });
 });
+
+describe('a superseded flight that answers while a newer one is in flight', () => {
+  it('should answer its own callers and leave the newer flight to later readers', async () => {
+    const { cache, fetch } = setup();
+    const first = cache.get();
+    cache.invalidate();
+    const second = cache.get();
+    fetch.resolve('old');
+    expect(await first).toBe('old');
+    const third = cache.get();
+    expect(fetch.calls).toBe(2);
+    fetch.resolve('new');
+    expect(await second).toBe('new');
+    expect(await third).toBe('new');
+    expect(cache.tryGet()).toBe('new');
+  });
+});

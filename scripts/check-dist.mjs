@@ -14,3 +14,17 @@ await assert.rejects(
   CacheStoppedError,
 );
 console.log('dist: main entry imports and works from plain Node ESM');
+
+// The share entry, where Node has no navigator.locks: each cache works alone.
+const { shareAcrossTabs } = await import('xstate-background-cache/share');
+let calls = 0;
+const shared = createBackgroundCache({
+  ttl: 60_000,
+  refreshWindow: 10_000,
+  fetch: () => ++calls,
+  share: shareAcrossTabs('check-dist'),
+});
+assert.equal(await shared.get(), 1);
+assert.equal(calls, 1);
+shared.stop();
+console.log('dist: the share entry imports and works alone from plain Node ESM');

@@ -7,8 +7,9 @@
  * from `xstate` at run time). The difference is the library's own share, held to
  * {@link LIBRARY_BUDGET} by `test/platform/size.test.ts` and reported against
  * {@link LIBRARY_TARGET}. Each plug-in entry ({@link ENTRIES}) is measured the
- * same way, as what it adds to that app, and held to {@link ENTRY_BUDGET}.
- * Exits with code 1 over a budget.
+ * same way, as what it adds to that app, and held to its own budget
+ * ({@link ENTRY_BUDGET} unless it says otherwise). Exits with code 1 over a
+ * budget.
  */
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -25,19 +26,25 @@ export const LIBRARY_TARGET = 1_500;
  * missed: issue 4's 1.5 kB, and issue 10's 2.9 kB (version 1's 2.3 kB ceiling
  * plus 0.6 kB); see the README's Size section.
  */
-export const LIBRARY_BUDGET = 5_750;
+export const LIBRARY_BUDGET = 5_800;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
-export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/persist/', 'src/browser/'];
+export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/persist/', 'src/browser/', 'src/share/'];
 
-/** Gzipped bytes each plug-in entry may add, of its own, to an app that uses `createBackgroundCache`. */
+/** Gzipped bytes a plug-in entry may add, of its own, to an app that uses `createBackgroundCache`, unless it has its own budget. */
 export const ENTRY_BUDGET = 600;
 
 /**
  * The plug-in entries, each with the lines an app adds to {@link APP} to use
- * it. An entry's own share is that app's size minus {@link APP}'s.
+ * it. An entry's own share is that app's size minus {@link APP}'s, held to
+ * its `budget` (default {@link ENTRY_BUDGET}).
  */
-export const ENTRIES: readonly { readonly entry: string; readonly folder: string; readonly usage: string }[] = [
+export const ENTRIES: readonly {
+  readonly entry: string;
+  readonly folder: string;
+  readonly usage: string;
+  readonly budget?: number;
+}[] = [
   {
     entry: 'xstate-background-cache/persist',
     folder: 'src/persist/',
@@ -47,6 +54,13 @@ export const ENTRIES: readonly { readonly entry: string; readonly folder: string
     entry: 'xstate-background-cache/browser',
     folder: 'src/browser/',
     usage: `import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';\nexport const refreshOn = [refreshOnVisible(), refreshOnOnline()];\n`,
+  },
+  {
+    entry: 'xstate-background-cache/share',
+    folder: 'src/share/',
+    usage: `import { shareAcrossTabs } from 'xstate-background-cache/share';\nexport const share = shareAcrossTabs('token');\n`,
+    // Issue 12: under 1.2 kB.
+    budget: 1_200,
   },
 ];
 
@@ -80,6 +94,7 @@ export async function bundle(source: string): Promise<Bundle> {
       'xstate-background-cache': './src/index.ts',
       'xstate-background-cache/persist': './src/persist/index.ts',
       'xstate-background-cache/browser': './src/browser/index.ts',
+      'xstate-background-cache/share': './src/share/index.ts',
     },
     bundle: true,
     minify: true,
@@ -114,6 +129,10 @@ export async function measureSize(): Promise<SizeReport> {
   return { app, baseline, library: app.gzipped - baseline.gzipped, entries };
 }
 
+/** The gzipped bytes `entry` may add of its own. */
+export const budgetOf = (entry: string): number =>
+  ENTRIES.find((candidate) => candidate.entry === entry)?.budget ?? ENTRY_BUDGET;
+
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;
 
 /** The report as `npm run size` prints it. */
@@ -126,10 +145,10 @@ export function formatReport({ app, baseline, library, entries }: SizeReport): s
     `library's own share: ${kB(library)} gzipped, ${verdict} the ${kB(LIBRARY_BUDGET)} ceiling; target ${kB(LIBRARY_TARGET)} ${target}`,
     'library sources in the app (minified bytes):',
     ...app.parts.map(({ path, bytes }) => `  ${String(bytes).padStart(6)}  ${path}`),
-    ...entries.map(
-      ({ entry, bytes }) =>
-        `${entry} adds ${kB(bytes)} gzipped, ${bytes <= ENTRY_BUDGET ? 'within' : 'OVER'} its ${kB(ENTRY_BUDGET)} budget`,
-    ),
+    ...entries.map(({ entry, bytes }) => {
+      const budget = budgetOf(entry);
+      return `${entry} adds ${kB(bytes)} gzipped, ${bytes <= budget ? 'within' : 'OVER'} its ${kB(budget)} budget`;
+    }),
   ].join('\n');
 }
 
@@ -138,6 +157,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(formatReport(report));
   const leaked = report.app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
   if (leaked.length) console.error(`not tree-shaken: ${leaked.map(({ path }) => path).join(', ')}`);
-  const overEntries = report.entries.some(({ bytes }) => !(bytes <= ENTRY_BUDGET));
+  const overEntries = report.entries.some(({ entry, bytes }) => !(bytes <= budgetOf(entry)));
   if (report.library > LIBRARY_BUDGET || leaked.length || overEntries) process.exitCode = 1;
 }

@@ -20,6 +20,7 @@ import { lifetimeOf } from './lifetime.js';
 import { validateOptions } from './options.js';
 import type { BackgroundCacheOptions } from './options.js';
 import { CacheStoppedError, disposeSymbol } from './lifecycle.js';
+import type { DisposeMethod } from './lifecycle.js';
 
 /** The running actor of a cache: subscribe to it, inspect it, select from it. */
 export type BackgroundCacheActor<V> = Actor<BackgroundCacheMachine<V>>;
@@ -45,7 +46,7 @@ export interface CachePeek<V> {
 }
 
 /** A stale-while-revalidate cache for one value, driven by {@link backgroundCacheMachine}. */
-export interface BackgroundCache<V> {
+export interface BackgroundCache<V> extends DisposeMethod {
   /**
    * Returns the value: at once while it is fresh; at once while it is in its
    * refresh window, starting one background refresh with `fetch`; otherwise
@@ -96,8 +97,6 @@ export interface BackgroundCache<V> {
    * aborted. Calling it twice is fine.
    */
   stop(): void;
-  /** Same as {@link BackgroundCache.stop | stop()}, for `using`. */
-  [Symbol.dispose](): void;
   /** The running XState actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
   readonly actor: BackgroundCacheActor<V>;
 }
@@ -370,6 +369,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         invalidate: () => {
           if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'invalidate' });
         },
+        fetchTimeout: this.#options.fetchTimeout,
       });
     }
     for (const trigger of refreshOn ?? []) {

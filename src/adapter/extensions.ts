@@ -79,6 +79,12 @@ export interface SharingPort<V> {
   store(entry: StoredEntry<V>): void;
   /** Another cache was invalidated: this one drops its value too. */
   invalidate(): void;
+  /**
+   * The cache's `fetchTimeout` option (ms), if given: every attempt of a live
+   * cache settles within it, so a transport may take a cache that holds the
+   * turn to fetch for much longer than that for hung, and let another fetch.
+   */
+  readonly fetchTimeout?: number | undefined;
 }
 
 /** One cache's link to the others of its name; made by {@link CacheSharing.connect}. */
@@ -90,7 +96,13 @@ export interface SharingConnection<V> {
    * fetching, or calls `fetch` and shares the outcome. Resolves with the
    * entry to store (an adopted one keeps its age); rejects with the failure
    * (from another cache: a copy of its reason). `signal` aborts when this
-   * cache no longer needs the attempt.
+   * cache no longer needs the attempt, or with a `TimeoutError` when the
+   * attempt timed out (a transport shares that as the flight's failure).
+   * `since` is the wall-clock moment (`Date.now()`) the attempt started: a
+   * value the cache came to hold with a later `storedAt` (another cache's,
+   * taken through {@link SharingPort.store} meanwhile) is adopted instead of
+   * fetching, and so is a value the cache takes from another while the
+   * attempt waits (an answer to a new cache's question, however old).
    */
   fetch(fetch: (signal: AbortSignal) => Promise<V>, signal: AbortSignal, since: number): Promise<StoredEntry<V>>;
   /** This cache stored a value (fetched, seeded, restored): the others store it too. */

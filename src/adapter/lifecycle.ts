@@ -21,5 +21,21 @@ export class CacheStoppedError extends Error {
 /**
  * `Symbol.dispose`, or where older browsers lack it, the well-known registry
  * key that polyfills use.
+ *
+ * @internal
  */
 export const disposeSymbol: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+/**
+ * The caches' `[Symbol.dispose](): void` (same as `stop()`, for `using`), in
+ * their types only where the app's TypeScript `lib` declares
+ * `Symbol.dispose` (`ESNext.Disposable`, `ESNext`). With a `lib` such as
+ * `ES2022` it is absent, so the declarations still compile (no TS2550); at
+ * run time the method is always there.
+ *
+ * @example
+ *   export interface BackgroundCache<V> extends DisposeMethod {}
+ */
+export type DisposeMethod = SymbolConstructor extends { readonly dispose: infer Key extends symbol }
+  ? { [K in Key]: () => void }
+  : Record<never, never>;

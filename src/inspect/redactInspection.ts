@@ -22,7 +22,10 @@ type Fields = Record<string, unknown>;
  * `@xstate.action` events, the chart's `context`). `undefined` stays
  * `undefined`, so an empty cache still looks empty. Redacting whole
  * inspection events (not only `context`, as `sanitizeContext` of
- * `@statelyai/inspect` does) matters: a value also rides on events.
+ * `@statelyai/inspect` does) matters: a value also rides on events. Each
+ * actor reaches the observer as one stand-in (the same object on all its
+ * events, as `actorRef` or `sourceRef`) whose `getSnapshot()` is redacted
+ * as well.
  *
  * {@link createBackgroundCache} applies it to its `inspect` option unless
  * `redact: false` is passed.
@@ -68,19 +71,30 @@ export function redactInspection(
   };
 
   // An inspector may read an actor's snapshot later (Stately's does, for
-  // `@xstate.actor`), when it holds a value.
+  // `@xstate.actor`), when it holds a value. One stand-in per actor, made on
+  // its first event: every event of that actor, as receiver (`actorRef`) or
+  // sender (`sourceRef`), carries the same object, so an inspector can
+  // compare actors or keep them in a Map.
+  const standIns = new WeakMap<AnyActorRef, AnyActorRef>();
   const redactActor = (actorRef: AnyActorRef): AnyActorRef =>
-    new Proxy(actorRef, {
-      get: (target, key) =>
-        key === 'getSnapshot'
-          ? () => redactSnapshot(target.getSnapshot() as Fields)
-          : (Reflect.get(target, key) as unknown),
-    });
+    standIns.get(actorRef) ??
+    standIns
+      .set(
+        actorRef,
+        new Proxy(actorRef, {
+          get: (target, key) =>
+            key === 'getSnapshot'
+              ? () => redactSnapshot(target.getSnapshot() as Fields)
+              : (Reflect.get(target, key) as unknown),
+        }),
+      )
+      .get(actorRef)!;
 
   return {
     next(inspectionEvent) {
       const event = inspectionEvent as unknown as Fields & {
         actorRef: AnyActorRef;
+        sourceRef?: AnyActorRef;
         event?: Fields;
         snapshot?: Fields;
         action?: Fields;
@@ -88,6 +102,7 @@ export function redactInspection(
       observer.next?.({
         ...event,
         actorRef: redactActor(event.actorRef),
+        ...(event.sourceRef && { sourceRef: redactActor(event.sourceRef) }),
         ...(event.event && { event: scrub(event.event) }),
         ...(event.action && { action: scrub(event.action) }),
         ...(event.snapshot && { snapshot: redactSnapshot(event.snapshot) }),

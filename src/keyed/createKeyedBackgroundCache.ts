@@ -3,6 +3,7 @@ import type { Actor } from 'xstate';
 import { createSystemClock, withLongTimers } from '../adapter/clock.js';
 import type { CacheClock } from '../adapter/clock.js';
 import { CacheStoppedError, disposeSymbol } from '../adapter/lifecycle.js';
+import type { DisposeMethod } from '../adapter/lifecycle.js';
 import { inspectOption } from '../inspect/redactInspection.js';
 import type { GetEvent } from '../machine/backgroundCacheMachine.js';
 import { isExpiredAt, isFreshAt } from '../machine/timing.js';
@@ -24,7 +25,7 @@ export type KeyedBackgroundCacheActor<V> = Actor<KeyedCacheMachine<V>>;
  * `backgroundCacheMachine` exactly as {@link BackgroundCache} does, in at
  * most `maxEntries` entries.
  */
-export interface KeyedBackgroundCache<K, V> {
+export interface KeyedBackgroundCache<K, V> extends DisposeMethod {
   /**
    * Returns the value of `key`: at once while it is fresh; at once while it
    * is in its refresh window, starting one background refresh; otherwise
@@ -62,8 +63,6 @@ export interface KeyedBackgroundCache<K, V> {
    * twice is fine.
    */
   stop(): void;
-  /** Same as {@link KeyedBackgroundCache.stop | stop()}, for `using`. */
-  [Symbol.dispose](): void;
   /** The running registry actor: `subscribe`, `getSnapshot`, `@xstate/react`'s `useSelector`. */
   readonly actor: KeyedBackgroundCacheActor<V>;
 }

@@ -69,6 +69,7 @@ export class KeyTable<V> {
   /** Most recently used entry. */
   #newest: KeyEntry<V> | undefined;
 
+  /** @internal */
   constructor(settings: KeyTableSettings, registry: RegistryRef) {
     this.#maxEntries = settings.maxEntries;
     this.#registry = registry;
@@ -86,12 +87,12 @@ export class KeyTable<V> {
     return this.#entries.size;
   }
 
-  /** The entry of `key`, without marking it used. */
+  /** The entry of `key`, without marking it used. @internal */
   peek(key: EntryKey): KeyEntry<V> | undefined {
     return this.#entries.get(key);
   }
 
-  /** Marks `entry` as the most recently used. */
+  /** Marks `entry` as the most recently used. @internal */
   touch(entry: KeyEntry<V>): void {
     if (entry === this.#newest) return;
     this.#unlink(entry);
@@ -102,6 +103,8 @@ export class KeyTable<V> {
    * Hands an event to its key's chart. `get` and `seed` use the key: they
    * create its entry, or mark it used. Any other event for a key with no
    * entry is for nobody.
+   *
+   * @internal
    */
   forwardToKey(event: KeyedEvent<V>): void {
     let entry = this.#entries.get(event.key);
@@ -118,13 +121,13 @@ export class KeyTable<V> {
     this.#settle();
   }
 
-  /** Sends `invalidate` to every key's chart: every entry goes. */
+  /** Sends `invalidate` to every key's chart: every entry goes. @internal */
   invalidateAll(): void {
     for (const entry of this.#entries.values()) this.#step(entry, INVALIDATE);
     this.#settle();
   }
 
-  /** Fires every delayed event that is due, in the order they fall due. */
+  /** Fires every delayed event that is due, in the order they fall due. @internal */
   fireDueDeadlines(): void {
     for (let due = this.#deadlines.takeDue(); due !== undefined; due = this.#deadlines.takeDue()) {
       due.owner.fired(due);
@@ -136,6 +139,8 @@ export class KeyTable<V> {
   /**
    * The registry stopped: every key's flight is released (waiters still get
    * the outcome, an unwaited fetch is aborted), and every entry and timer goes.
+   *
+   * @internal
    */
   stop(): void {
     for (const entry of this.#entries.values()) entry.release();

@@ -1,26 +1,27 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
  * The tests that mutation testing (stryker.config.mjs) runs: those that
- * exercise src/ in process. Tests that spawn processes, build bundles or measure
- * sizes are left out: they watch the package, not the behaviour of a line.
+ * exercise src/ in process. Tests that spawn processes, build bundles or
+ * measure sizes are left out: they watch the package, not the behaviour of a
+ * line. (Not mergeConfig: it would append these to the base's `include`.)
  */
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      // Each mutant that survives runs every test that reaches it: fewer random
-      // interleavings in the differential test keep a run within the hour.
-      env: { FC_RUNS: '100' },
-      include: [
-        'test/machine/**/*.test.ts',
-        'test/adapter/**/*.test.ts',
-        'test/keyed/**/*.test.ts',
-        'test/persist/**/*.test.ts',
-        'test/browser-entry/**/*.test.ts',
-        'test/platform/inspect-redaction.test.ts',
-      ],
-    },
-  }),
-);
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    // Each surviving mutant runs every test that reaches it: fewer random
+    // interleavings in the differential test keep a run within the hour.
+    env: { FC_RUNS: '100' },
+    include: [
+      'test/machine/**/*.test.ts',
+      'test/adapter/**/*.test.ts',
+      'test/keyed/**/*.test.ts',
+      'test/persist/**/*.test.ts',
+      'test/share/**/*.test.ts',
+      'test/browser-entry/**/*.test.ts',
+      'test/platform/inspect-redaction.test.ts',
+    ],
+  },
+});

@@ -65,7 +65,11 @@ describe('the chart of a cache whose lifetimes are computed per value', () => {
 describe('persistence of fetched values', () => {
   it('should save nothing for a fetch that fails', async () => {
     const saved: StoredEntry<string>[] = [];
-    const persist: CachePersister<string> = { load: () => undefined, save: (entry) => saved.push(entry), remove: () => {} };
+    const persist: CachePersister<string> = {
+      load: () => undefined,
+      save: (entry) => saved.push(entry),
+      remove: () => {},
+    };
     const { cache, fetch } = setup({ persist });
     const failing = cache.get();
     fetch.reject(new Error('down'));

@@ -23,7 +23,10 @@ function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
 }
 
 /** Fails the attempt in flight, then returns after how many ms the next attempt started. */
-async function delayBeforeNextAttempt(s: ReturnType<typeof setup>, reason: unknown = new Error('down')): Promise<number> {
+async function delayBeforeNextAttempt(
+  s: ReturnType<typeof setup>,
+  reason: unknown = new Error('down'),
+): Promise<number> {
   const calls = s.fetch.calls;
   s.fetch.reject(reason);
   await flush();

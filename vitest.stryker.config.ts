@@ -22,6 +22,7 @@ export default defineConfig({
       'test/share/**/*.test.ts',
       'test/browser-entry/**/*.test.ts',
       'test/platform/inspect-redaction.test.ts',
+      'test/platform/redaction-identity.test.ts',
     ],
   },
 });

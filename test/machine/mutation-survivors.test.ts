@@ -58,28 +58,39 @@ describe('the default retryDelay', () => {
   });
 });
 
-describe('a failure remembered while the value is still fresh', () => {
-  it('should decide at the refresh window by the window’s own time: stale once the failure is over, backingOff until it is over', async () => {
-    // The failure at 1 s is remembered for 5 s: over at 6 s, as the window opens.
-    const over = setup({ errorTtl: 5_000 });
-    over.cache.seed('v1');
-    over.clock.advance(1_000);
-    const refreshed = over.cache.refresh();
-    over.fetch.reject(new Error('down'));
-    await expect(refreshed).rejects.toThrow('down');
-    over.clock.advance(FRESH_FOR - 1_000);
-    expect(over.state()).toBe('current.stale');
-    // Nor is it remembered at the expiry: nothing is left.
-    over.clock.advance(WINDOW);
-    expect(over.state()).toBe('empty');
+/** Every state a subscriber of the cache's actor is shown, in order, repeats dropped. */
+function statesShown(s: ReturnType<typeof setup>): string[] {
+  const shown: string[] = [];
+  s.cache.actor.subscribe(() => {
+    const state = s.state();
+    if (shown.at(-1) !== state) shown.push(state);
+  });
+  return shown;
+}
 
-    // Remembered for 6 s: over at 7 s, one second into the window.
-    const remembered = setup({ errorTtl: 6_000 });
-    remembered.cache.seed('v1');
-    remembered.clock.advance(1_000);
-    const failing = remembered.cache.refresh();
-    remembered.fetch.reject(new Error('down'));
-    await expect(failing).rejects.toThrow('down');
+/** A cache holding `v1` stored at 0 whose refresh at `failedAt` failed, remembered for `errorTtl`. */
+async function refreshFailedAt(failedAt: number, errorTtl: number) {
+  const s = setup({ errorTtl });
+  s.cache.seed('v1');
+  s.clock.advance(failedAt);
+  const failing = s.cache.refresh();
+  s.fetch.reject(new Error('down'));
+  await expect(failing).rejects.toThrow('down');
+  return s;
+}
+
+describe('a failure remembered while the value is still fresh', () => {
+  it('should show subscribers current.stale at the window when the failure is over by then, never backingOff', async () => {
+    // Failed at 1 s, remembered for 5 s: over at 6 s, as the window opens.
+    const over = await refreshFailedAt(1_000, 5_000);
+    const shown = statesShown(over);
+    over.clock.advance(FRESH_FOR - 1_000);
+    expect(shown).toEqual(['current.stale']);
+  });
+
+  it('should hold backingOff from the window until the failure is over', async () => {
+    // Failed at 1 s, remembered for 6 s: over at 7 s, one second into the window.
+    const remembered = await refreshFailedAt(1_000, 6_000);
     remembered.clock.advance(FRESH_FOR - 1_000);
     expect(remembered.state()).toBe('current.backingOff');
     remembered.clock.advance(999);
@@ -90,26 +101,25 @@ describe('a failure remembered while the value is still fresh', () => {
 });
 
 describe('a failure remembered until the value expires', () => {
-  it('should leave nothing at the expiry when the failure ends with it, and fail when the failure outlasts it', async () => {
-    // A refresh of the value stored at 0 fails at 7 s; remembered for 3 s, until the expiry at 10 s.
-    const { cache, clock, fetch, state } = setup({ errorTtl: 3_000 });
-    cache.seed('v1');
-    clock.advance(7_000);
-    await cache.get();
-    fetch.reject(new Error('down'));
-    await flush();
-    expect(state()).toBe('current.backingOff');
-    clock.advance(TTL - 7_000);
-    expect(state()).toBe('empty');
-    // One millisecond longer, and the expiry lands in `failed`.
-    const longer = setup({ errorTtl: 3_001 });
-    longer.cache.seed('v1');
-    longer.clock.advance(7_000);
-    await longer.cache.get();
-    longer.fetch.reject(new Error('down'));
-    await flush();
-    longer.clock.advance(TTL - 7_000);
-    expect(longer.state()).toBe('failed');
+  it('should show subscribers empty at the expiry when the failure is over by then, never failed', async () => {
+    // Failed at 7 s, remembered for 3 s: over at 10 s, as the value expires.
+    const atExpiry = await refreshFailedAt(7_000, 3_000);
+    const shown = statesShown(atExpiry);
+    atExpiry.clock.advance(TTL - 7_000);
+    expect(shown).toEqual(['empty']);
+    // Over at 1 s, long before.
+    const before = await refreshFailedAt(1_000, 1_000);
+    const shownBefore = statesShown(before);
+    before.clock.advance(TTL - 1_000);
+    expect(shownBefore).toEqual(['current.stale', 'empty']);
+  });
+
+  it('should fail at the expiry when the failure outlasts the value', async () => {
+    const outlasting = await refreshFailedAt(7_000, 3_001);
+    outlasting.clock.advance(TTL - 7_000);
+    expect(outlasting.state()).toBe('failed');
+    outlasting.clock.advance(1);
+    expect(outlasting.state()).toBe('empty');
   });
 });
 
@@ -144,13 +154,15 @@ describe('fetchTimeout', () => {
   });
 
   it('should remember a timed-out flight’s failure for errorTtl from the moment it timed out', async () => {
-    const { cache, clock, state } = setup({ fetchTimeout: 1_000, errorTtl: 5_000 });
+    const { cache, clock, fetch, state } = setup({ fetchTimeout: 1_000, errorTtl: 5_000 });
     const waiting = cache.get();
     clock.advance(1_000);
     await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(state()).toBe('failed');
     clock.advance(4_999);
-    expect(state()).toBe('failed');
+    // Still remembered: a read rejects at once with the same TimeoutError and fetches nothing.
+    await expect(cache.get()).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(fetch.calls).toBe(1);
     clock.advance(1);
     expect(state()).toBe('empty');
   });

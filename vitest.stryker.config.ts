@@ -23,6 +23,7 @@ export default defineConfig({
       'test/browser-entry/**/*.test.ts',
       'test/platform/inspect-redaction.test.ts',
       'test/platform/redaction-identity.test.ts',
+      'test/platform/redaction-shape.test.ts',
     ],
     // These re-import src/ inside a test (vi.resetModules): Stryker would then
     // count every module-level mutant as reached by that one test and switch it

@@ -259,3 +259,37 @@ describe('a superseded flight that answers while a newer one is in flight', () =
     expect(cache.tryGet()).toBe('new');
   });
 });
+
+describe('the flight runner', () => {
+  it('should ignore every command about a flight other than its own, and any command when it has none', async () => {
+    const signals: AbortSignal[] = [];
+    const flights = new FlightRunner<string>({
+      report: () => {},
+      now: () => 0,
+      attempt: (_fetch, signal) => {
+        signals.push(signal);
+        return new Promise(() => {});
+      },
+      lifetime: () => undefined,
+    });
+    const others = [
+      { type: 'flight.retry', flight: 2 },
+      { type: 'flight.timeout', flight: 2, reason: new Error('timeout') },
+      { type: 'flight.fail', flight: 2, reason: new Error('fail') },
+      { type: 'flight.release', flight: 2 },
+    ] as const;
+    for (const command of others) expect(() => flights.command(command)).not.toThrow();
+    flights.command({ type: 'flight.start', flight: 1, fetch: () => 'unused', request: { type: 'get' } as never });
+    const flight = flights.current!;
+    for (const command of others) flights.command(command);
+    expect(flights.current).toBe(flight);
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+    expect(await isSettled(flight.promise)).toBe(false);
+    flights.command({ type: 'flight.fail', flight: 1, reason: new Error('down') });
+    await expect(flight.promise).rejects.toThrow('down');
+    for (const command of [...others, { type: 'flight.timeout', flight: 1, reason: 'late' } as const]) {
+      expect(() => flights.command(command)).not.toThrow();
+    }
+  });
+});

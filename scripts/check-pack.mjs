@@ -45,7 +45,7 @@ const INTERNAL_NAMES = ['KeyEntry', 'RegistryRef', 'Deadlines', 'Flight', 'Fligh
  */
 const PUBLIC_CLASS_MEMBERS = {
   CacheStoppedError: ['constructor'],
-  TestClock: ['now', 'setTimeout', 'clearTimeout', 'pendingTimers', 'skipTo', 'advanceTo'],
+  TestClock: ['now', 'setTimeout', 'clearTimeout', 'pendingTimers', 'nextDueAt', 'skipTo', 'advanceTo'],
   // The keyed registry's context: its size, and its JSON (what the inspector shows).
   KeyTable: ['size', 'toJSON'],
 };

@@ -17,10 +17,23 @@ const ANY_STATE = 'anyState';
 /** A Mermaid id for a state node: its path joined by `_` (Mermaid ids cannot hold dots). */
 const mermaidId = (node: AnyStateNode): string => (node.path.length ? node.path.join('_') : ANY_STATE);
 
-/** A named guard, delay or actor by its name; a literal delay in ms; an inline one by its function name. */
+/**
+ * A named guard, delay or actor by its name; a literal delay in ms; `and`,
+ * `or` and `not` of guards spelt out; an inline one by its function name.
+ */
 function nameOf(implementation: unknown): string {
   if (typeof implementation === 'string') return implementation;
   if (typeof implementation === 'number') return `${implementation} ms`;
+  const { guards } = implementation as { guards?: unknown[] };
+  if (typeof implementation === 'function' && Array.isArray(guards)) {
+    // A nested `and`/`or` in parentheses, so that the words read as the guard does.
+    const parts = guards.map((guard) =>
+      Array.isArray((guard as { guards?: unknown }).guards) && (guard as () => void).name !== 'not'
+        ? `(${nameOf(guard)})`
+        : nameOf(guard),
+    );
+    return implementation.name === 'not' ? `not ${parts[0]!}` : parts.join(` ${implementation.name} `);
+  }
   if (typeof implementation === 'function') return implementation.name || 'inline';
   const { type } = implementation as { type?: unknown };
   return typeof type === 'string' ? type : 'inline';

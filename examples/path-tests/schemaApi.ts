@@ -6,7 +6,7 @@
  * @example
  *   const api = createSchemaApi({
  *     baseUrl: 'https://catalog.example.com/tables/orders/',
- *     cache: createBackgroundCache<SchemaText>({ ttl: 60_000, refreshWindow: 10_000 }),
+ *     cache: createBackgroundCache<SchemaText>({ ttl: 60_000, refreshWindow: 10_000, fetch: ... }),
  *   });
  *   const ddl = await api.getSchema();
  */
@@ -42,6 +42,10 @@ export interface SchemaApiOptions {
 export interface SchemaApi {
   /** The schema: from the cache while fresh, refreshed in the background near its end, one request at a time. */
   getSchema(): Promise<SchemaText>;
+  /** A new schema now (after a migration, say); readers meanwhile still get the previous one. */
+  refreshSchema(): Promise<SchemaText>;
+  /** One request for the schema: what the cache's `fetch` option should be, for `refreshSchema()`. */
+  load: (signal: AbortSignal) => Promise<SchemaText>;
 }
 
 export function createSchemaApi({ baseUrl, cache, fetch = globalThis.fetch }: SchemaApiOptions): SchemaApi {
@@ -51,5 +55,5 @@ export function createSchemaApi({ baseUrl, cache, fetch = globalThis.fetch }: Sc
     if (!response.ok) throw new SchemaRequestError(response.status, body);
     return body;
   };
-  return { getSchema: () => cache.get(load) };
+  return { getSchema: () => cache.get(load), refreshSchema: () => cache.refresh(), load };
 }

@@ -136,12 +136,20 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         retry: options.retry,
         retryDelay: options.retryDelay,
         errorTtl: options.errorTtl,
+        now: () => clock.now(),
       },
       clock,
       ...inspectOption(options),
     });
     // The chart decides every step of a flight; the runner carries it out.
-    for (const type of ['flight.start', 'flight.retry', 'flight.timeout', 'flight.fail', 'flight.release'] as const) {
+    for (const type of [
+      'flight.start',
+      'flight.retry',
+      'flight.timeout',
+      'flight.done',
+      'flight.fail',
+      'flight.release',
+    ] as const) {
       this.actor.on(type, (command) => this.#runner.command(command));
     }
     this.actor.start();
@@ -151,7 +159,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
 
   #report(event: Parameters<FlightHost<V>['report']>[0]): void {
     this.actor.send(event);
-    if (event.type === 'fetch.done') this.#stored(event.value, event.storedAt ?? event.now, true);
+    if (event.type === 'fetch.done') this.#stored(event.value, event.storedAt ?? event.now, true, true);
   }
 
   #attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>> {
@@ -230,14 +238,10 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     let servable = false;
     if (context.storedAt !== undefined) {
       servable = !isExpiredAt(context, context.storedAt, now);
-      // No event for a fresh value, for the previous one while its refresh is
-      // in flight, or while a failure is remembered (no refresh starts then).
-      if (
-        servable &&
-        (isFreshAt(context, context.storedAt, now) || flight || (context.failedUntil ?? -Infinity) > now)
-      ) {
-        return this.#serve(context);
-      }
+      // No event for a fresh value, or for the previous one while its refresh
+      // is in flight. While a failure is remembered the chart's own row
+      // (`isBackingOff`) answers: it starts nothing.
+      if (servable && (isFreshAt(context, context.storedAt, now) || flight)) return this.#serve(context);
     } else if ((context.failedUntil ?? -Infinity) > now) {
       // `failed`: the remembered reason, at once, and no fetch.
       return Promise.reject(context.error);
@@ -305,25 +309,27 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
 
   /**
    * Stores `value` as `age` ms old unless it is expired. A caller's seed is
-   * saved and shared; another tab's value is saved; a restored one is neither.
+   * saved and shared; another tab's value is saved; a restored one is shared
+   * (SPEC 17: restored values reach the other tabs too), not saved again.
    */
   #store(value: V, age: number, origin: 'seed' | 'share' | 'restore'): boolean {
     if (this.actor.getSnapshot().status !== 'active') return false;
     const lifetime = this.#lifetime(value);
     const ttl = lifetime?.ttl ?? (this.#options.ttl as number);
-    if (age >= ttl) return false;
     const now = this.#clock.now();
+    // The chart decides too: a value as old as its ttl takes its `isSeedExpired` row, which stores nothing.
     this.actor.send({ type: 'seed', now, value, storedAt: now - age, ...lifetime });
-    if (origin !== 'restore') this.#stored(value, now - age, origin === 'seed');
+    if (age >= ttl) return false;
+    this.#stored(value, now - age, origin !== 'restore', origin !== 'share');
     return true;
   }
 
-  /** A value was stored at clock time `storedAt`: save it, and tell the other tabs when `announce`. */
-  #stored(value: V, storedAt: number, announce: boolean): void {
+  /** A value was stored at clock time `storedAt`: save it and tell the other tabs, as asked. */
+  #stored(value: V, storedAt: number, save: boolean, announce: boolean): void {
     const persist = this.#options.persist;
     if (persist === undefined && this.#connection === undefined) return;
     const entry: StoredEntry<V> = { value, storedAt: Date.now() - (this.#clock.now() - storedAt) };
-    if (persist) guard(persist, () => persist.save(entry));
+    if (persist && save) guard(persist, () => persist.save(entry));
     if (announce) this.#connection?.publish(entry);
   }
 
@@ -382,7 +388,9 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   /** Restores the saved entry as a seed with its age (guarantee 16). */
   #restore(persist: CachePersister<V>): void {
     let loaded: ReturnType<CachePersister<V>['load']> | undefined;
-    guard(persist, () => (loaded = persist.load()));
+    guard(persist, () => {
+      loaded = persist.load();
+    });
     if (!isThenable(loaded)) {
       this.#restoreEntry(persist, loaded);
       return;

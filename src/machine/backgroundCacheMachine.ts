@@ -33,6 +33,12 @@ export interface FailurePolicy {
 export interface BackgroundCacheInput extends FailurePolicy {
   readonly ttl?: number | undefined;
   readonly refreshWindow?: number | undefined;
+  /**
+   * The clock time the actor's timers run on (`clock.now`). Delays are then
+   * armed from it, so that a wait set up by a late timer ends on time. Without
+   * it, a delayed event stands for the moment it was due.
+   */
+  readonly now?: (() => number) | undefined;
 }
 
 /** The chart's extended state. */
@@ -57,6 +63,8 @@ export interface BackgroundCacheContext<V = unknown> extends CacheTimes {
   readonly retryAt: number;
   /** The failure policy the chart was started with. */
   readonly policy: FailurePolicy;
+  /** The clock time of the actor's timers, when the chart was given it ({@link BackgroundCacheInput.now}). */
+  readonly now: (() => number) | undefined;
 }
 
 /** The lifetime an event that stores a value may carry; without it the chart's own applies. */
@@ -128,6 +136,7 @@ export type BackgroundCacheEvent<V = unknown> =
  * - `flight.retry`: call the flight's fetch again, with a new signal.
  * - `flight.timeout`: the attempt in flight took too long; abort its signal
  *   with `reason` and ignore its outcome.
+ * - `flight.done`: the flight's value is stored; its callers get `value`.
  * - `flight.fail`: the flight failed for good; its callers reject with `reason`.
  * - `flight.release`: the chart no longer owns the flight (superseded, or the
  *   cache stopped); its callers still get its outcome, nothing is stored.
@@ -142,6 +151,7 @@ export type FlightCommand<V = unknown> =
     }
   | { readonly type: 'flight.retry'; readonly flight: number }
   | { readonly type: 'flight.timeout'; readonly flight: number; readonly reason: unknown }
+  | { readonly type: 'flight.done'; readonly flight: number; readonly value: V }
   | { readonly type: 'flight.fail'; readonly flight: number; readonly reason: unknown }
   | { readonly type: 'flight.release'; readonly flight: number };
 
@@ -167,9 +177,13 @@ function eventTime(context: BackgroundCacheContext, event: TimedEvent): number {
   return context.expiredAt!;
 }
 
-/** Milliseconds from the event's time until clock time `at`, never negative. */
+/**
+ * Milliseconds until clock time `at`, never negative: from the clock's own
+ * time when the chart has it (a timer that fired late then arms the next wait
+ * on time), else from the event's time.
+ */
 const until = (at: number, context: BackgroundCacheContext, event: TimedEvent): number =>
-  Math.max(0, at - eventTime(context, event));
+  Math.max(0, at - (context.now?.() ?? eventTime(context, event)));
 
 /** The time of an event that carries it. */
 const nowOf = (event: TimedEvent): number => event.now!;
@@ -243,6 +257,9 @@ const defineBackgroundCacheMachine = <V>() =>
       hasPreviousValue: ({ context }) => context.storedAt !== undefined,
       /** Attempts have a time limit (`fetchTimeout`). */
       hasFetchTimeout: ({ context }) => context.policy.fetchTimeout !== undefined,
+      /** The attempt's outcome came at or after its `fetchTimeout` (its timer is late). */
+      isPastFetchTimeout: ({ context, event }) =>
+        nowOf(event) >= context.attemptAt + (context.policy.fetchTimeout ?? Infinity),
     },
     delays: {
       /** Until the value's age reaches `ttl - refreshWindow`. */
@@ -294,7 +311,7 @@ const defineBackgroundCacheMachine = <V>() =>
         return { failures, error: reason, retryAt: nowOf(event) + delay };
       }),
       /** The next attempt starts now (the moment it was due). */
-      openAttempt: assign(({ context }) => ({ attemptAt: context.retryAt })),
+      openAttempt: assign(({ context }) => ({ attemptAt: context.now?.() ?? context.retryAt })),
       /** Asks the runner for the flight's next attempt. */
       retryFlight: emit(({ context }) => ({ type: 'flight.retry' as const, flight: context.flight })),
       /**
@@ -315,6 +332,12 @@ const defineBackgroundCacheMachine = <V>() =>
           failedUntil: errorTtl > 0 ? nowOf(event) + errorTtl : undefined,
         };
       }),
+      /** Tells the runner the flight's value is stored: its callers get it. */
+      finishFlight: emit(({ context, event }) => ({
+        type: 'flight.done' as const,
+        flight: context.flight,
+        value: (event as FetchDoneEvent<V>).value,
+      })),
       /** Tells the runner the flight failed for good. */
       failFlight: emit(({ context, event }) => ({
         type: 'flight.fail' as const,
@@ -360,6 +383,7 @@ const defineBackgroundCacheMachine = <V>() =>
       failures: 0,
       attemptAt: 0,
       retryAt: 0,
+      now: input.now,
       policy: {
         fetchTimeout: input.fetchTimeout,
         retry: input.retry,
@@ -447,12 +471,15 @@ const defineBackgroundCacheMachine = <V>() =>
         },
         on: {
           'fetch.done': [
+            // A result that arrives once the attempt's time is up is ignored, even
+            // when the timeout timer is late (guarantees 2 and 14): the attempt times out.
+            { guard: and(['isCurrentFlight', 'isPastFetchTimeout']), actions: 'timeOutAttempt' },
             {
               guard: and(['isCurrentFlight', 'isStoredInWindow']),
               target: 'current.stale',
-              actions: 'storeFetchedValue',
+              actions: ['storeFetchedValue', 'finishFlight'],
             },
-            { guard: 'isCurrentFlight', target: 'current.fresh', actions: 'storeFetchedValue' },
+            { guard: 'isCurrentFlight', target: 'current.fresh', actions: ['storeFetchedValue', 'finishFlight'] },
           ],
         },
         states: {

@@ -169,10 +169,12 @@ export class FlightRunner<V> {
           flight.controller!.abort(command.reason);
         }
         return;
+      case 'flight.done':
       case 'flight.fail':
         if (flight?.id === command.flight) {
           this.current = undefined;
-          flight.settle(false, command.reason);
+          if (command.type === 'flight.done') flight.settle(true, command.value);
+          else flight.settle(false, command.reason);
         }
         return;
       case 'flight.release':
@@ -218,8 +220,8 @@ export class FlightRunner<V> {
         return;
       }
       flight.pending = false;
-      this.current = undefined;
       try {
+        // The chart stores it (`flight.done`), or times the attempt out when it came too late.
         this.#host.report({
           type: 'fetch.done',
           flight: flight.id,
@@ -228,9 +230,10 @@ export class FlightRunner<V> {
           storedAt: result.storedAt,
           ...lifetime,
         });
-      } finally {
-        // Whatever the chart or an observer did with it, the waiters hear the outcome.
+      } catch (error) {
+        // The chart could not take the outcome: its waiters must not wait forever.
         flight.settle(true, result.value);
+        throw error;
       }
       return;
     }

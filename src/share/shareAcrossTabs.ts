@@ -243,7 +243,6 @@ function connect<V>(key: string, port: SharingPort<V>): SharingConnection<V> {
           waiters.delete(waiter);
           slice?.abort();
           if (entry) resolve(entry);
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a fetch's reason passes unchanged (guarantee 5)
           else reject(reason);
         };
         const abort = (): void => settle(signal.reason);

@@ -7,10 +7,24 @@
  * @packageDocumentation
  */
 
-export { getCachePaths, DEFAULT_PATH_TIMES } from './getCachePaths.js';
-export type { CachePaths, CachePathsOptions, CoverageCount } from './getCachePaths.js';
+export { getCachePaths, combinedCoverage, DEFAULT_PATH_TIMES } from './getCachePaths.js';
+export type {
+  CachePathPolicy,
+  CachePaths,
+  CachePathSettings,
+  CachePathsOptions,
+  ChartCoverage,
+  CoverageCount,
+} from './getCachePaths.js';
 export { createCacheTestHarness, differencesFrom } from './createCacheTestHarness.js';
-export type { CacheTestHarness, CacheTestHarnessOptions, CacheTestSubject } from './createCacheTestHarness.js';
+export type {
+  CacheTestHarness,
+  CacheTestHarnessOptions,
+  CacheTestSubject,
+  ObservationMatching,
+} from './createCacheTestHarness.js';
+export { createHeldFetch } from './heldFetch.js';
+export type { HeldFetch, HeldRequest } from './heldFetch.js';
 export { TestClock } from './testClock.js';
 export { describeStep } from './steps.js';
 export type { CacheObservation, CachePath, CachePathStep, CacheStep, CallerOutcome } from './steps.js';

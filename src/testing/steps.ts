@@ -9,22 +9,28 @@ import type { StateValue } from 'xstate';
  *   a later `resolveFetch` or `rejectFetch`.
  * - `throwFromFetch`: a caller reads, and the fetch the cache starts throws
  *   `reason` synchronously.
- * - `seed`, `invalidate`, `stop`: the cache methods of those names.
+ * - `refresh`: a caller calls `refresh()`, which fetches with the cache's
+ *   `fetch` option whatever the age (or joins the fetch in flight).
+ * - `seed`: `seed(value, { age })`, a value stored `age` ms ago.
+ * - `invalidate`, `stop`: the cache methods of those names.
  * - `advanceTo`: time reaches the next timer of the chart, named by its delay
- *   (`boundary`, for example `'refreshAfter'`), which fires on time.
- * - `resolveFetch`, `rejectFetch`: the most recently started fetch settles.
+ *   (`boundary`: `'refreshAfter'`, `'expireAfter'`, `'fetchTimeout'`,
+ *   `'retryDelay'` or `'errorTtl'`), which fires on time.
+ * - `resolveFetch`, `rejectFetch`: the most recently started fetch call (the
+ *   latest attempt, retries included) settles.
  */
 export type CacheStep<V = unknown> =
   | { readonly type: 'get'; readonly at: number }
   | { readonly type: 'throwFromFetch'; readonly at: number; readonly reason: unknown }
-  | { readonly type: 'seed'; readonly at: number; readonly value: V }
+  | { readonly type: 'refresh'; readonly at: number }
+  | { readonly type: 'seed'; readonly at: number; readonly value: V; readonly age: number }
   | { readonly type: 'invalidate'; readonly at: number }
   | { readonly type: 'stop'; readonly at: number }
   | { readonly type: 'advanceTo'; readonly at: number; readonly boundary: string }
   | { readonly type: 'resolveFetch'; readonly at: number; readonly value: V }
   | { readonly type: 'rejectFetch'; readonly at: number; readonly reason: unknown };
 
-/** What one caller of `get()` has seen so far. */
+/** What one caller of `get()` or `refresh()` has seen so far. */
 export type CallerOutcome<V = unknown> =
   | { readonly status: 'waiting' }
   | { readonly status: 'resolved'; readonly value: V }
@@ -38,9 +44,9 @@ export interface CacheObservation<V = unknown> {
   readonly status: string;
   /** What `cache.tryGet()` returns. */
   readonly tryGet: V | undefined;
-  /** How many fetches the cache has started so far. */
+  /** How many fetch calls the cache has made so far (each attempt of a retried flight counts). */
   readonly fetches: number;
-  /** One entry per `get` (or `throwFromFetch`) step so far, in call order. */
+  /** One entry per `get`, `throwFromFetch` or `refresh` step so far, in call order. */
   readonly callers: readonly CallerOutcome<V>[];
 }
 
@@ -63,6 +69,7 @@ export interface CachePath<V = unknown> {
 }
 
 const show = (value: unknown): string =>
+  // A DOMException (a fetch timeout) is an Error too.
   value instanceof Error ? `${value.name}(${JSON.stringify(value.message)})` : JSON.stringify(value);
 
 /**
@@ -71,10 +78,12 @@ const show = (value: unknown): string =>
  * @example
  *   describeStep({ type: 'advanceTo', at: 25_000, boundary: 'refreshAfter' }); // 'advanceTo(refreshAfter) @25000'
  *   describeStep({ type: 'resolveFetch', at: 25_000, value: 'v2' }); // 'resolveFetch("v2") @25000'
+ *   describeStep({ type: 'seed', at: 0, value: 'v1', age: 25_000 }); // 'seed("v1", age 25000) @0'
  */
 export function describeStep(step: CacheStep<unknown>): string {
   switch (step.type) {
     case 'seed':
+      return `seed(${show(step.value)}${step.age ? `, age ${step.age}` : ''}) @${step.at}`;
     case 'resolveFetch':
       return `${step.type}(${show(step.value)}) @${step.at}`;
     case 'throwFromFetch':

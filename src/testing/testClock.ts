@@ -41,6 +41,11 @@ export class TestClock implements CacheClock {
     return this.#timers.size;
   }
 
+  /** When the next timer is due (it may be late already), or `undefined` when none waits. */
+  get nextDueAt(): number | undefined {
+    return this.#nextDue(Infinity)?.due;
+  }
+
   /** Moves time to `time` without firing any timer: the ones due by then are late. */
   skipTo(time: number): void {
     this.#checkForward(time);

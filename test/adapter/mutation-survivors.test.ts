@@ -43,7 +43,11 @@ describe('option errors name the option that is wrong', () => {
 
   it('should refuse an inspect observer without next(), which would throw on every event', () => {
     expect(() =>
-      createBackgroundCache({ ttl: 10, refreshWindow: 0, inspect: { complete: () => {} } as never }),
+      createBackgroundCache({
+        ttl: 10,
+        refreshWindow: 0,
+        inspect: { complete: () => {} } as unknown as (event: unknown) => void,
+      }),
     ).toThrow(/`inspect`/);
   });
 });

@@ -154,6 +154,45 @@ describe('guarantee 12: ages are kept, never reset', () => {
   });
 });
 
+describe('guarantee 17 through the sharing contract: what a cache stores reaches the others', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('should publish a restored value with its age, and a seeded or fetched one; not one another cache sent', async () => {
+    let port!: SharingPort<string>;
+    const published: StoredEntry<string>[] = [];
+    const sharing: CacheSharing<string> = {
+      connect: (given) => {
+        port = given;
+        return {
+          fetch: (fetch, signal) => fetch(signal).then((value) => ({ value, storedAt: Date.now() })),
+          publish: (entry) => published.push(entry),
+          invalidate: () => {},
+          close: () => {},
+        };
+      },
+    };
+    const saved = { value: 'restored', storedAt: Date.now() - 1_000 };
+    const persist: CachePersister<string> = { load: () => saved, save: () => {}, remove: () => {} };
+    const { cache, fetch, clock } = setup({ share: sharing, persist });
+    expect(published).toEqual([saved]);
+    port.store({ value: 'from another tab', storedAt: Date.now() });
+    expect(published).toHaveLength(1);
+    cache.seed('seeded');
+    expect(published.at(-1)).toEqual({ value: 'seeded', storedAt: Date.now() });
+    clock.advance(TTL - WINDOW);
+    await cache.get();
+    fetch.resolve('fetched');
+    await flush();
+    expect(published.at(-1)?.value).toBe('fetched');
+  });
+});
+
 describe('guarantee 13: callers can leave', () => {
   it('rejects a caller with signal.reason at once when its signal aborts; the owned fetch keeps running and is stored', async () => {
     const { cache, fetch } = setup();

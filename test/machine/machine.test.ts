@@ -17,7 +17,14 @@ function start(options: BackgroundCacheInput = input) {
   const clock = new SimulatedClock();
   const actor = createActor(backgroundCacheMachine, { input: options, clock });
   const commands: FlightCommand[] = [];
-  for (const type of ['flight.start', 'flight.retry', 'flight.timeout', 'flight.fail', 'flight.release'] as const) {
+  for (const type of [
+    'flight.start',
+    'flight.retry',
+    'flight.timeout',
+    'flight.done',
+    'flight.fail',
+    'flight.release',
+  ] as const) {
     actor.on(type, (command) => commands.push(command));
   }
   actor.start();

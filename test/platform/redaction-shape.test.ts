@@ -29,13 +29,17 @@ describe('redaction', () => {
     inspect((event) => {
       if (event.type === '@xstate.event') received.push(event.event as Record<string, unknown>);
     });
-    expect(received).toContainEqual({ type: 'invalidate' });
-    expect(received.find((event) => event['type'] === 'get')).toEqual({
+    expect(received.find((event) => event['type'] === 'invalidate')).toStrictEqual({ type: 'invalidate' });
+    expect(received.find((event) => event['type'] === 'get')).toStrictEqual({
       type: 'get',
       now: 10,
       fetch: expect.any(Function),
     });
-    expect(received.find((event) => event['type'] === 'seed')).toEqual({ type: 'seed', now: 0, value: '[redacted]' });
+    expect(received.find((event) => event['type'] === 'seed')).toStrictEqual({
+      type: 'seed',
+      now: 0,
+      value: '[redacted]',
+    });
   });
 
   it('should pass over an observer without next(), calling nothing it lacks', () => {

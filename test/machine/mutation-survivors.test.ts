@@ -5,10 +5,11 @@
  * mutant.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache } from '../../src/index.js';
+import { createActor, SimulatedClock } from 'xstate';
+import { backgroundCacheMachine, createBackgroundCache } from '../../src/index.js';
 import { FlightRunner } from '../../src/machine/flights.js';
 import type { AttemptResult } from '../../src/machine/flights.js';
-import type { BackgroundCacheOptions } from '../../src/index.js';
+import type { BackgroundCacheInput, BackgroundCacheOptions } from '../../src/index.js';
 import { controlledFetch, defer, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
 
 const TTL = 10_000;
@@ -291,5 +292,61 @@ describe('the flight runner', () => {
     for (const command of [...others, { type: 'flight.timeout', flight: 1, reason: 'late' } as const]) {
       expect(() => flights.command(command)).not.toThrow();
     }
+  });
+});
+
+describe('a result that arrives once its attempt’s time is up', () => {
+  it('should time the attempt out even when the timeout timer is late, from the very millisecond', async () => {
+    for (const late of [1_000, 1_500]) {
+      const { cache, clock, fetch, state } = setup({ fetchTimeout: 1_000 });
+      const waiting = cache.get();
+      // The timer has not fired (a background tab); the answer comes `late` ms after the attempt started.
+      clock.skip(late);
+      fetch.resolve('too late');
+      await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(state()).toBe('empty');
+      expect(cache.tryGet()).toBeUndefined();
+    }
+  });
+});
+
+describe('the chart alone, on a clock it is not given', () => {
+  /** The bare chart with a SimulatedClock (no `now` input): delayed events stand for the moment they were due. */
+  function bare(policy: Partial<BackgroundCacheInput> = {}) {
+    const clock = new SimulatedClock();
+    const actor = createActor(backgroundCacheMachine, {
+      input: { ttl: TTL, refreshWindow: WINDOW, ...policy },
+      clock,
+    });
+    actor.on('*', () => {});
+    actor.start();
+    return { clock, actor, now: () => clock.now() };
+  }
+
+  it('should time a retried attempt out fetchTimeout after the retry', () => {
+    const { clock, actor, now } = bare({ fetchTimeout: 500, retry: 1, retryDelay: 200 });
+    actor.send({ type: 'get', now: now(), fetch: () => new Promise(() => {}) });
+    clock.increment(500);
+    clock.increment(200);
+    expect(stateOf(actor)).toBe('refreshing.withoutPrevious');
+    clock.increment(499);
+    expect(stateOf(actor)).toBe('refreshing.withoutPrevious');
+    clock.increment(1);
+    expect(stateOf(actor)).toBe('empty');
+  });
+
+  it('should keep a failure that outlasts the value until it is over, counted from the expiry', () => {
+    const { clock, actor, now } = bare({ errorTtl: 3_000 });
+    actor.send({ type: 'seed', now: now(), value: 'v1' });
+    clock.increment(8_000);
+    actor.send({ type: 'get', now: now(), fetch: () => new Promise(() => {}) });
+    actor.send({ type: 'fetch.error', flight: 1, now: now(), reason: new Error('down') });
+    expect(stateOf(actor)).toBe('current.backingOff');
+    clock.increment(TTL - 8_000);
+    expect(stateOf(actor)).toBe('failed');
+    clock.increment(999);
+    expect(stateOf(actor)).toBe('failed');
+    clock.increment(1);
+    expect(stateOf(actor)).toBe('empty');
   });
 });

@@ -27,14 +27,11 @@ describe('redaction', () => {
   it('should hand on an event that carries no secret with exactly its own fields', () => {
     const received: Record<string, unknown>[] = [];
     inspect((event) => {
-      if (event.type === '@xstate.event') received.push(event.event as Record<string, unknown>);
+      if (event.type === '@xstate.event') received.push(event.event);
     });
     expect(received.find((event) => event['type'] === 'invalidate')).toStrictEqual({ type: 'invalidate' });
-    expect(received.find((event) => event['type'] === 'get')).toStrictEqual({
-      type: 'get',
-      now: 10,
-      fetch: expect.any(Function),
-    });
+    const get = received.find((event) => event['type'] === 'get');
+    expect(Object.keys(get ?? {}).sort()).toEqual(['fetch', 'now', 'type']);
     expect(received.find((event) => event['type'] === 'seed')).toStrictEqual({
       type: 'seed',
       now: 0,

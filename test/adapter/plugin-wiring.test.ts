@@ -5,7 +5,7 @@
  * plug-ins have their own tests.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache } from '../../src/index.js';
+import { CacheStoppedError, createBackgroundCache } from '../../src/index.js';
 import type { BackgroundCacheOptions, CachePersister, CacheSharing, StoredEntry } from '../../src/index.js';
 import { controlledFetch, flush, ManualClock, stateOf } from '../helpers.js';
 
@@ -153,7 +153,17 @@ describe('get() with an options object', () => {
 describe('refresh()', () => {
   it('should say why it rejects without a fetch option', async () => {
     const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock: new ManualClock() });
-    await expect(cache.refresh()).rejects.toThrow('refresh() uses the `fetch` option');
+    await expect(cache.refresh()).rejects.toThrow(
+      'Expected `fetch` to be a function: refresh() uses the `fetch` option, got undefined',
+    );
+  });
+
+  it('should reject with CacheStoppedError after stop(), sending the stopped chart nothing', async () => {
+    const { cache } = setup();
+    cache.stop();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await expect(cache.refresh()).rejects.toBeInstanceOf(CacheStoppedError);
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('should refresh the loaded value when called before an asynchronous load settles', async () => {

@@ -350,3 +350,98 @@ describe('the chart alone, on a clock it is not given', () => {
     expect(stateOf(actor)).toBe('empty');
   });
 });
+
+describe('outcomes the chart cannot take', () => {
+  /** A runner whose chart throws `broken` on every report, and whose attempts answer `outcome`. */
+  function brokenChart(outcome: { ok: boolean; value: unknown }) {
+    const broken = new Error('the chart threw');
+    const thrown: unknown[] = [];
+    const flights = new FlightRunner<string>({
+      report: () => {
+        throw broken;
+      },
+      now: () => 0,
+      // What the runner's outcome handler throws is caught here, where a promise would lose it.
+      attempt: () =>
+        ({
+          then: (done: (result: unknown) => void, failed: (error: unknown) => void) => {
+            queueMicrotask(() => {
+              try {
+                if (outcome.ok) done({ value: outcome.value });
+                else failed(outcome.value);
+              } catch (error) {
+                thrown.push(error);
+              }
+            });
+          },
+        }) as never,
+      lifetime: () => undefined,
+    });
+    flights.command({ type: 'flight.start', flight: 1, fetch: () => 'unused', request: { type: 'get' } as never });
+    return { broken, thrown, waiting: flights.current!.join() };
+  }
+
+  it('should still resolve the waiters of a fetch that answered, and throw the chart’s error on', async () => {
+    const { broken, thrown, waiting } = brokenChart({ ok: true, value: 'v1' });
+    expect(await waiting).toBe('v1');
+    expect(thrown).toEqual([broken]);
+  });
+
+  it('should still reject the waiters of a fetch that failed with its reason, and throw the chart’s error on', async () => {
+    const reason = new Error('down');
+    const { broken, thrown, waiting } = brokenChart({ ok: false, value: reason });
+    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+    expect(thrown).toEqual([broken]);
+  });
+});
+
+describe('more about callers and attempts', () => {
+  it('should give a caller that could leave, and stayed, the fetch’s failure', async () => {
+    const { cache, fetch } = setup();
+    const waiting = cache.get({ signal: new AbortController().signal });
+    const reason = new Error('down');
+    fetch.reject(reason);
+    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+  });
+
+  it('should ignore the late failure of a timed-out attempt while its retry is in flight', async () => {
+    const { cache, clock, fetch, state } = setup({ fetchTimeout: 1_000, retry: 1, retryDelay: 0 });
+    const waiting = cache.get();
+    clock.advance(1_000);
+    await flush();
+    expect(fetch.calls).toBe(2);
+    fetch.reject(new Error('late failure of the first attempt'));
+    await flush();
+    expect(state()).toBe('refreshing.withoutPrevious');
+    fetch.resolve('v2');
+    expect(await waiting).toBe('v2');
+  });
+
+  it('should never abort the signal of a fetch that has answered, even when its answer came too late', async () => {
+    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000 });
+    const waiting = cache.get();
+    clock.skip(1_500);
+    fetch.resolve('too late');
+    await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(fetch.signals[0]!.aborted).toBe(false);
+  });
+
+  it('should fall back to the default delay when retryDelay throws', async () => {
+    const s = setup({
+      retry: 1,
+      retryDelay: () => {
+        throw new Error('policy bug');
+      },
+    });
+    void s.cache.get().catch(() => {});
+    expect(await delayBeforeNextAttempt(s)).toBe(1_000);
+  });
+
+  it('should remember no failure with errorTtl 0: the context holds no failedUntil', async () => {
+    const { cache, fetch } = setup({ errorTtl: 0 });
+    const failing = cache.get();
+    fetch.reject(new Error('down'));
+    await expect(failing).rejects.toThrow('down');
+    expect(cache.actor.getSnapshot().context.failedUntil).toBeUndefined();
+  });
+});

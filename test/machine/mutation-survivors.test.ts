@@ -390,18 +390,22 @@ describe('outcomes the chart cannot take', () => {
   it('should still reject the waiters of a fetch that failed with its reason, and throw the chart’s error on', async () => {
     const reason = new Error('down');
     const { broken, thrown, waiting } = brokenChart({ ok: false, value: reason });
-    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+    await expect(waiting).rejects.toBe(reason);
     expect(thrown).toEqual([broken]);
   });
 });
 
 describe('more about callers and attempts', () => {
-  it('should give a caller that could leave, and stayed, the fetch’s failure', async () => {
+  it('should give a caller that could leave, and stayed, the fetch’s failure, and stop listening to its signal', async () => {
     const { cache, fetch } = setup();
-    const waiting = cache.get({ signal: new AbortController().signal });
+    const signal = new AbortController().signal;
+    const removed = vi.spyOn(signal, 'removeEventListener');
+    const waiting = cache.get({ signal });
     const reason = new Error('down');
     fetch.reject(reason);
-    expect(await waiting.catch((error: unknown) => error)).toBe(reason);
+    await expect(waiting).rejects.toBe(reason);
+    // And it stops listening to its signal.
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
   });
 
   it('should ignore the late failure of a timed-out attempt while its retry is in flight', async () => {

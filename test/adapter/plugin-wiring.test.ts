@@ -224,6 +224,16 @@ describe('reads the snapshot can answer alone', () => {
     expect(empty.gets()).toBe(1);
   });
 
+  it('should send the chart no event for a read that waits on the fetch in flight', async () => {
+    const { cache, fetch, gets } = counting();
+    const first = cache.get();
+    const second = cache.get();
+    expect(gets()).toBe(1);
+    fetch.resolve('v1');
+    expect(await second).toBe('v1');
+    expect(await first).toBe('v1');
+  });
+
   it('should hand every fresh hit of one stored value the same settled promise', async () => {
     const { cache } = setup();
     cache.seed('v1');
@@ -251,5 +261,94 @@ describe('a refresh trigger', () => {
     cache.invalidate();
     await flush();
     expect(fetch.signals[0]!.aborted).toBe(true);
+  });
+});
+
+describe('a shared cache seen from the other tabs', () => {
+  function shared(options: Partial<BackgroundCacheOptions<string>> = {}) {
+    let port!: Parameters<CacheSharing<string>['connect']>[0];
+    const { sharing } = recordingSharing();
+    const s = setup({
+      ...options,
+      share: {
+        connect: (given) => {
+          port = given;
+          return sharing.connect(given);
+        },
+      },
+    });
+    return { ...s, port: () => port };
+  }
+
+  it('should not offer them a value past its ttl whose expiry timer is late', () => {
+    const { cache, clock, port } = shared();
+    cache.seed('v1');
+    expect(port().current()).toEqual({ value: 'v1', storedAt: NOW });
+    clock.skip(TTL);
+    expect(port().current()).toBeUndefined();
+  });
+
+  it('should take their invalidate after stop() quietly', () => {
+    const { cache, port } = shared();
+    cache.stop();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    port().invalidate();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('should not store again, nor save, a value stored at the very moment of the one it holds', () => {
+    const saved: StoredEntry<string>[] = [];
+    const persist: CachePersister<string> = {
+      load: () => undefined,
+      save: (entry) => saved.push(entry),
+      remove: () => {},
+    };
+    const { cache, port } = shared({ persist });
+    cache.seed('v1');
+    expect(saved).toHaveLength(1);
+    port().store({ value: 'same moment', storedAt: NOW });
+    expect(cache.peek().value).toBe('v1');
+    expect(saved).toHaveLength(1);
+  });
+});
+
+describe('restoring a saved entry', () => {
+  function persisting(
+    entry: StoredEntry<string> | Promise<StoredEntry<string>>,
+    options: Partial<BackgroundCacheOptions<string>> = {},
+  ) {
+    let removed = 0;
+    const persist: CachePersister<string> = { load: () => entry, save: () => {}, remove: () => removed++ };
+    const s = setup({ persist, ...options });
+    return { ...s, removed: () => removed };
+  }
+
+  it('should restore an entry saved this very millisecond', () => {
+    const { cache, removed } = persisting({ value: 'just saved', storedAt: NOW });
+    expect(cache.peek().value).toBe('just saved');
+    expect(removed()).toBe(0);
+  });
+
+  it('should remove an entry whose computed lifetime throws, and not serve it', () => {
+    const { cache, removed } = persisting(
+      { value: 'bad', storedAt: NOW - 1 },
+      {
+        ttl: () => {
+          throw new Error('no expiry');
+        },
+      },
+    );
+    expect(cache.peek().value).toBeUndefined();
+    expect(removed()).toBe(1);
+  });
+
+  it('should leave alone a loaded entry older than a value seeded meanwhile', async () => {
+    let finish!: (entry: StoredEntry<string>) => void;
+    const { cache, removed } = persisting(new Promise((resolve) => (finish = resolve)));
+    cache.seed('seeded');
+    finish({ value: 'older', storedAt: NOW - 1_000 });
+    await flush();
+    expect(cache.peek().value).toBe('seeded');
+    expect(removed()).toBe(0);
   });
 });

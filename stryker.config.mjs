@@ -20,11 +20,13 @@
 //     `failedUntil !== undefined` → `true`: a comparison with undefined is
 //     false anyway.
 //   - mayRetry's catch block emptied: it returns undefined, as falsy as false.
+//   - scheduleRetry's catch block emptied: the delay stays undefined, which
+//     the check for a finite delay >= 0 replaces by the default all the same.
 //   - hasFetchTimeout → `true`: without fetchTimeout the delay is Infinity,
-//     for which the cache arms no timer, so the guard is never asked.
-//   - eventTime: the `.fetchTimeout.` branch (and its arithmetic): the
-//     fetchTimeout transition has no target, so no delay or guard reads that
-//     event's time.
+//     for which no timer is armed, so the guard is never asked.
+//   - eventTime: the `.fetchTimeout.` branch (its condition and arithmetic):
+//     the fetchTimeout transition has no target, so no delay or guard reads
+//     that event's time (the branch could go).
 // - machine/flights.ts
 //   - Flight.pending initialised to true: #attempt sets it right after.
 //   - settle(): `if (this.settled)` removed, or `settled` left false: a
@@ -34,12 +36,23 @@
 //     listener is removed when the flight settles.
 // - adapter/clock.ts: `lead > slept` → `>=`: equal values assign the same.
 // - adapter/createBackgroundCache.ts
-//   - `if (persist)` → `true` in #stored and invalidate(): guard() catches
-//     the TypeError of an absent persister and has no onError to call.
-//   - tryGet()/peek(): `storedAt !== undefined` → `true`: ages compared with
-//     an undefined storedAt are NaN, so nothing is served, as before.
-//   - #waitFor(): the `'failed'` and stopped checks removed: the read is tried
-//     again a microtask later and rejects the same way from #read's own checks.
+//   - `if (persist)` → `true` (attach, #stored, invalidate), and
+//     `persist.onError?.()` → `persist.onError()`: guard() swallows the
+//     TypeError of an absent persister or onError.
+//   - tryGet(), peek(), the sharing port's current(): `storedAt !== undefined`
+//     → `true`: an age from an undefined storedAt is NaN, so nothing is served.
+//   - seed()'s origin `'seed'` → `""`: an origin that is neither 'share' nor
+//     'restore' is saved and announced, as a seed is.
+//   - #waitFor(): the `'failed'` check removed (or its string emptied): the
+//     read is tried again a microtask later, and #read rejects it at once
+//     with the same remembered reason.
+//   - lifetimeOf (lifetime.ts) `typeof ttl === 'number'` → `""`: numbers
+//     already checked at creation come back as the same lifetime.
+// - persist/storagePersister.ts: isEnvelope's `typeof data === 'object'` →
+//   `true`: `.v` of a JSON number, string or boolean is undefined, not 1.
+// Killed only by the two tests left out in vitest.stryker.config.ts (they
+// re-import src/): #waitFor's "no flight command arrived" check and message,
+// and the `Symbol.dispose` fallback of lifecycle.ts.
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

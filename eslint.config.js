@@ -3,7 +3,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'coverage', 'test-results', 'examples/browser/dist', 'node_modules', 'scratch', 'reports', '.stryker-tmp*'] },
+  {
+    ignores: [
+      'dist',
+      'coverage',
+      'test-results',
+      'examples/browser/dist',
+      'examples/react/dist',
+      'node_modules',
+      'scratch',
+      'reports',
+      '.stryker-tmp*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

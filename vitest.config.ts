@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.{ts,tsx}'],
     restoreMocks: true,
     // `npm test` runs with --coverage: every line and branch of src/ must be
     // reached. `npx vitest run --coverage --coverage.reporter=text` lists what is not.

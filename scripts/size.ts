@@ -26,10 +26,17 @@ export const LIBRARY_TARGET = 1_500;
  * missed: issue 4's 1.5 kB, and issue 10's 2.9 kB (version 1's 2.3 kB ceiling
  * plus 0.6 kB); see the README's Size section.
  */
-export const LIBRARY_BUDGET = 5_800;
+export const LIBRARY_BUDGET = 6_150;
 
 /** Source folders whose code an app that uses only `createBackgroundCache` must not carry. */
-export const MUST_TREE_SHAKE = ['src/testing/', 'src/keyed/', 'src/persist/', 'src/browser/', 'src/share/'];
+export const MUST_TREE_SHAKE = [
+  'src/testing/',
+  'src/keyed/',
+  'src/persist/',
+  'src/browser/',
+  'src/share/',
+  'src/react/',
+];
 
 /** Gzipped bytes a plug-in entry may add, of its own, to an app that uses `createBackgroundCache`, unless it has its own budget. */
 export const ENTRY_BUDGET = 600;
@@ -62,6 +69,13 @@ export const ENTRIES: readonly {
     // Issue 12: under 1.2 kB.
     budget: 1_200,
   },
+  {
+    entry: 'xstate-background-cache/react',
+    folder: 'src/react/',
+    usage: `import { useBackgroundCache, useKeyedBackgroundCache, useSuspenseBackgroundCache, useSuspenseKeyedBackgroundCache } from 'xstate-background-cache/react';\nexport const hooks = [useBackgroundCache, useKeyedBackgroundCache, useSuspenseBackgroundCache, useSuspenseKeyedBackgroundCache];\n`,
+    // Issue 13: under 1 kB, all four hooks used (React itself external: the app has its own).
+    budget: 999,
+  },
 ];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,6 +88,8 @@ export interface Bundle {
   readonly gzipped: number;
   /** Minified bytes each source file of the project contributes, largest first. */
   readonly parts: readonly { readonly path: string; readonly bytes: number }[];
+  /** The bundle imports `react` (kept external: only the React entry may bring it in). */
+  readonly importsReact: boolean;
 }
 
 export interface SizeReport {
@@ -95,7 +111,9 @@ export async function bundle(source: string): Promise<Bundle> {
       'xstate-background-cache/persist': './src/persist/index.ts',
       'xstate-background-cache/browser': './src/browser/index.ts',
       'xstate-background-cache/share': './src/share/index.ts',
+      'xstate-background-cache/react': './src/react/index.ts',
     },
+    external: ['react'],
     bundle: true,
     minify: true,
     platform: 'browser',
@@ -112,7 +130,12 @@ export async function bundle(source: string): Promise<Bundle> {
     .filter(([path, input]) => path.startsWith('src/') && input.bytesInOutput > 0)
     .map(([path, input]) => ({ path, bytes: input.bytesInOutput }))
     .sort((a, b) => b.bytes - a.bytes);
-  return { minified: output.contents.length, gzipped: gzipSync(output.contents, { level: 9 }).length, parts };
+  return {
+    minified: output.contents.length,
+    gzipped: gzipSync(output.contents, { level: 9 }).length,
+    parts,
+    importsReact: /from\s*"react"/.test(output.text),
+  };
 }
 
 export async function measureSize(): Promise<SizeReport> {
@@ -158,5 +181,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const leaked = report.app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
   if (leaked.length) console.error(`not tree-shaken: ${leaked.map(({ path }) => path).join(', ')}`);
   const overEntries = report.entries.some(({ entry, bytes }) => !(bytes <= budgetOf(entry)));
-  if (report.library > LIBRARY_BUDGET || leaked.length || overEntries) process.exitCode = 1;
+  if (report.app.importsReact) console.error('not tree-shaken: the app imports react');
+  if (report.library > LIBRARY_BUDGET || leaked.length || overEntries || report.app.importsReact) process.exitCode = 1;
 }

@@ -122,6 +122,8 @@ export interface FetchErrorEvent {
   readonly flight: number;
   readonly now: number;
   readonly reason: unknown;
+  /** Set on the failure the chart raises itself when an attempt times out. */
+  readonly timedOut?: true | undefined;
 }
 
 /** The events a caller, or the one who runs the fetches, sends to the chart. */
@@ -257,8 +259,9 @@ const defineBackgroundCacheMachine = <V>() =>
       hasPreviousValue: ({ context }) => context.storedAt !== undefined,
       /** Attempts have a time limit (`fetchTimeout`). */
       hasFetchTimeout: ({ context }) => context.policy.fetchTimeout !== undefined,
-      /** The attempt's outcome came at or after its `fetchTimeout` (its timer is late). */
+      /** The attempt's outcome came at or after its `fetchTimeout` (its timer is late); never for the timeout's own failure. */
       isPastFetchTimeout: ({ context, event }) =>
+        !(event as FetchErrorEvent).timedOut &&
         nowOf(event) >= context.attemptAt + (context.policy.fetchTimeout ?? Infinity),
     },
     delays: {
@@ -322,7 +325,13 @@ const defineBackgroundCacheMachine = <V>() =>
         const ms = context.policy.fetchTimeout!;
         const reason = new DOMException(`The fetch did not settle within fetchTimeout (${ms} ms)`, 'TimeoutError');
         enqueue.emit({ type: 'flight.timeout', flight: context.flight, reason });
-        enqueue.raise({ type: 'fetch.error', flight: context.flight, now: context.attemptAt + ms, reason });
+        enqueue.raise({
+          type: 'fetch.error',
+          flight: context.flight,
+          now: context.attemptAt + ms,
+          reason,
+          timedOut: true,
+        });
       }),
       /** Records the flight's final failure; remembered for `errorTtl` ms when that is > 0. */
       recordFailure: assign(({ context, event }) => {
@@ -490,6 +499,8 @@ const defineBackgroundCacheMachine = <V>() =>
               // The previous value stays with its timestamp (Part 1); its age picks the state, and a
               // previous that expired meanwhile leaves at once by the expiry timer of `current`.
               'fetch.error': [
+                // After its time was up (a late timeout timer), an answer is ignored: the attempt times out.
+                { guard: and(['isCurrentFlight', 'isPastFetchTimeout']), actions: 'timeOutAttempt' },
                 {
                   guard: and(['isCurrentFlight', 'mayRetry']),
                   target: '#backgroundCache.retrying.withPrevious',
@@ -516,6 +527,8 @@ const defineBackgroundCacheMachine = <V>() =>
           withoutPrevious: {
             on: {
               'fetch.error': [
+                // After its time was up (a late timeout timer), an answer is ignored: the attempt times out.
+                { guard: and(['isCurrentFlight', 'isPastFetchTimeout']), actions: 'timeOutAttempt' },
                 {
                   guard: and(['isCurrentFlight', 'mayRetry']),
                   target: '#backgroundCache.retrying.withoutPrevious',

@@ -29,6 +29,14 @@ export interface FlightHost<V> {
    * lifetime breaks the rules.
    */
   lifetime(value: V): { ttl: number; refreshWindow: number } | undefined;
+  /**
+   * `fetchTimeout` and the timers that keep it for an attempt the chart let go
+   * while callers still wait on it (guarantee 14: every attempt settles within
+   * it, also after a `seed`, `invalidate` or `stop()` superseded its flight).
+   */
+  readonly releasedTimeout?:
+    | { readonly ms: number; setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void }
+    | undefined;
 }
 
 /** Runs the fetch as a plain attempt: a synchronous throw counts as a rejection, a plain value as a resolution. */
@@ -58,6 +66,10 @@ export class Flight<V> {
   /** Why the last attempt failed. */
   lastReason: unknown;
   controller: AbortController | undefined;
+  /** Clock time at which the attempt in flight started. */
+  attemptAt = 0;
+  /** Clears the timeout kept for the attempt once the chart let go of it. */
+  clearTimeout: (() => void) | undefined;
   settled = false;
   readonly #resolve: (value: V) => void;
   readonly #reject: (reason: unknown) => void;
@@ -83,6 +95,7 @@ export class Flight<V> {
     if (this.settled) return;
     this.settled = true;
     this.pending = false;
+    this.clearTimeout?.();
     if (ok) this.#resolve(result as V);
     else this.#reject(result);
   }
@@ -161,8 +174,9 @@ export class FlightRunner<V> {
         if (flight?.id === command.flight) this.#attempt(flight);
         return;
       case 'flight.timeout':
-        if (flight?.id === command.flight && flight.pending) {
-          // Its outcome is ignored from now on, and its signal says why.
+        if (flight?.id === command.flight) {
+          // Its outcome is ignored from now on, and its signal says why (also when
+          // the answer came in just after its time was up).
           flight.attempts++;
           flight.pending = false;
           flight.lastReason = command.reason;
@@ -194,14 +208,37 @@ export class FlightRunner<V> {
     if (flight === undefined) return;
     this.current = undefined;
     flight.owned = false;
-    if (!flight.pending) flight.settle(false, flight.lastReason);
-    else queueMicrotask(() => flight.abortIfUnheard());
+    if (!flight.pending) {
+      flight.settle(false, flight.lastReason);
+      return;
+    }
+    queueMicrotask(() => flight.abortIfUnheard());
+    const timeout = this.#host.releasedTimeout;
+    if (timeout && flight.waiters > 0) {
+      // The chart's timer for this attempt went with its state: keep the rest of it here.
+      const attempt = flight.attempts;
+      const handle = timeout.setTimeout(
+        () => {
+          if (flight.attempts !== attempt || flight.settled) return;
+          const reason = new DOMException(
+            `The fetch did not settle within fetchTimeout (${timeout.ms} ms)`,
+            'TimeoutError',
+          );
+          flight.attempts++;
+          flight.controller!.abort(reason);
+          flight.settle(false, reason);
+        },
+        Math.max(0, flight.attemptAt + timeout.ms - this.#host.now()),
+      );
+      flight.clearTimeout = () => timeout.clearTimeout(handle);
+    }
   }
 
   #attempt(flight: Flight<V>): void {
     const attempt = ++flight.attempts;
     const controller = (flight.controller = new AbortController());
     flight.pending = true;
+    flight.attemptAt = this.#host.now();
     this.#host.attempt(flight.fetch, controller.signal).then(
       (result) => this.#done(flight, attempt, result),
       (reason: unknown) => this.#failed(flight, attempt, reason),

@@ -76,7 +76,6 @@ export function createHeldFetch(): HeldFetch {
           if (request.settled) return;
           request.settled = true;
           // As fetch does: the signal's reason, whatever it is.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(signal.reason);
         };
         if (signal.aborted) abort();

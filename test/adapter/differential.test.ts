@@ -19,8 +19,8 @@ const SEED = env['DIFFERENTIAL_SEED'];
 const TIMEOUT = Math.max(300_000, NUM_RUNS * 300);
 const PATH = env['DIFFERENTIAL_PATH'];
 const options = {
-  lateTimers: (env['DIFFERENTIAL_LATE_TIMERS'] ?? 'lagged') as LateTimers,
-  supersededAttemptsTimeOut: env['DIFFERENTIAL_SUPERSEDED_TIMEOUT'] === '1',
+  lateTimers: (env['DIFFERENTIAL_LATE_TIMERS'] ?? 'spec') as LateTimers,
+  supersededAttemptsTimeOut: env['DIFFERENTIAL_SUPERSEDED_TIMEOUT'] !== '0',
   trace: env['DIFFERENTIAL_TRACE'] === '1',
 };
 

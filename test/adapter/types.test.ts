@@ -11,9 +11,11 @@ describe('public types', () => {
   it('types get, tryGet, seed and the actor by the value type', () => {
     const cache = createBackgroundCache<Schema>({ ttl: 1_000, refreshWindow: 100 });
     expectTypeOf(cache).toEqualTypeOf<BackgroundCache<Schema>>();
-    expectTypeOf(cache.get).toBeCallableWith((() => ({ version: 1 })) as unknown as FetchFn<Schema>);
-    expectTypeOf(cache.get).toBeCallableWith({ signal: AbortSignal.abort() });
-    expectTypeOf(cache.seed).returns.toEqualTypeOf<boolean>();
+    expectTypeOf<BackgroundCache<Schema>['get']>().toBeCallableWith((() => ({
+      version: 1,
+    })) as unknown as FetchFn<Schema>);
+    expectTypeOf<BackgroundCache<Schema>['get']>().toBeCallableWith({ signal: AbortSignal.abort() });
+    expectTypeOf<ReturnType<BackgroundCache<Schema>['seed']>>().toEqualTypeOf<boolean>();
     expectTypeOf<ReturnType<typeof cache.get>>().toEqualTypeOf<Promise<Schema>>();
     expectTypeOf(cache.tryGet()).toEqualTypeOf<Schema | undefined>();
     expectTypeOf<Parameters<typeof cache.seed>[0]>().toEqualTypeOf<Schema>();

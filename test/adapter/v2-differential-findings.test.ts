@@ -1,11 +1,12 @@
 /**
  * Where the differential test (test/adapter/differential.ts, test/adapter/model.ts) found the
  * cache reading SPEC Part 2 differently from the model, reduced to minimal
- * cases on the public API. Each is `it.fails`: it passes while the cache
- * behaves as it does today, and vitest reports it the moment the cache is
- * changed to what the test expects; then make it an `it` (and, for F1,
- * switch the differential test to `lateTimers: 'spec'`; for F2, to
- * `supersededAttemptsTimeOut: true`).
+ * cases on the public API, all fixed now: the chart arms every wait from its
+ * clock's time (F1); a result that comes after `fetchTimeout` times the
+ * attempt out even when the timer is late (Q3); an attempt the chart let go
+ * keeps its timeout while callers wait on it, also after `stop()` (F2). The
+ * differential test holds the cache to `lateTimers: 'spec'` and
+ * `supersededAttemptsTimeOut`.
  */
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
@@ -29,19 +30,20 @@ describe('F1: a wait armed by a late timer is as late as that timer', () => {
   // fires as late as its cause, even when every later timer is on time. The
   // state then contradicts its own meaning until the lagging timer fires.
 
-  it.fails('failed ends errorTtl ms after the failure, also when the failure was a late timeout', async () => {
+  it('failed ends errorTtl ms after the failure, also when the failure was a late timeout', async () => {
     const { cache, fetch, clock, state } = setup({ ttl: 100, refreshWindow: 0, fetchTimeout: 1, errorTtl: 2 });
     void cache.get().catch(() => {});
     clock.skip(4); // The timeout (due at 1) is late: a background tab.
     clock.fireDue(); // Fires at 4, as of 1: the failure is remembered until 3, already past.
     await flush();
-    expect(cache.actor.getSnapshot().context.failedUntil).toBe(3);
-    expect(state()).toBe('empty'); // cache: 'failed' until 6 (errorTtl counted from 4)...
+    // The failure (as of 1) was remembered until 3, already past at 4: forgotten at once.
+    expect(cache.actor.getSnapshot().context.failedUntil).toBeUndefined();
+    expect(state()).toBe('empty');
     void cache.get().catch(() => {});
-    expect(fetch.calls).toBe(2); // ...while a read in that `failed` already starts a fetch.
+    expect(fetch.calls).toBe(2);
   });
 
-  it.fails('a value kept by a refresh that timed out late still enters its window and expires on time', async () => {
+  it('a value kept by a refresh that timed out late still enters its window and expires on time', async () => {
     const { cache, clock, state } = setup({ fetchTimeout: 1 });
     cache.seed('v1'); // Stored at 0: window at 6, ttl at 10.
     void cache.refresh().catch(() => {});
@@ -56,7 +58,7 @@ describe('F1: a wait armed by a late timer is as late as that timer', () => {
     expect(state()).toBe('empty'); // cache: 'current.stale' until 14
   });
 
-  it.fails('a retry is due retryDelay ms after the failure, also when the failure was a late timeout', async () => {
+  it('a retry is due retryDelay ms after the failure, also when the failure was a late timeout', async () => {
     const { fetch, cache, clock } = setup({ ttl: 100, refreshWindow: 0, fetchTimeout: 1, retry: 1, retryDelay: 1 });
     void cache.get().catch(() => {});
     clock.skip(3); // The timeout (due at 1) is late.
@@ -66,7 +68,7 @@ describe('F1: a wait armed by a late timer is as late as that timer', () => {
     expect(fetch.calls).toBe(2); // cache: 1 (the retry fires at 4)
   });
 
-  it.fails('the differential test agrees with the cache under the SPEC reading (a shrunk counterexample)', async () => {
+  it('the differential test agrees with the cache under the SPEC reading (a shrunk counterexample)', async () => {
     await run(
       {
         part1: false,
@@ -90,7 +92,7 @@ describe('F1: a wait armed by a late timer is as late as that timer', () => {
   });
 });
 
-describe('F2: an attempt of a superseded flight never times out', () => {
+describe('F2 (fixed): an attempt of a superseded flight times out too', () => {
   // SPEC guarantee 14: "With fetchTimeout, every attempt settles within it: a
   // timed-out attempt counts as a failure, its signal aborts, and a result
   // that arrives later is ignored." "Superseded: callers already waiting on
@@ -103,21 +105,18 @@ describe('F2: an attempt of a superseded flight never times out', () => {
   // issue names "a fetch that never answers held every caller forever, even
   // after stop()". Whether their timeout survives stop() is for SPEC to say.
 
-  it.fails(
-    'a caller waiting on a hung attempt that invalidate() superseded rejects with a TimeoutError after fetchTimeout',
-    async () => {
-      const { cache, fetch, clock } = setup({ fetchTimeout: 1_000 });
-      const waiting = cache.refresh();
-      cache.invalidate();
-      clock.advance(1_000);
-      expect(await isSettled(waiting)).toBe(true); // cache: still pending, forever
-      const reason = (await waiting.catch((error: unknown) => error)) as DOMException;
-      expect(reason.name).toBe('TimeoutError');
-      expect(fetch.signals[0]!.reason).toBe(reason);
-    },
-  );
+  it('a caller waiting on a hung attempt that invalidate() superseded rejects with a TimeoutError after fetchTimeout', async () => {
+    const { cache, fetch, clock } = setup({ fetchTimeout: 1_000 });
+    const waiting = cache.refresh();
+    cache.invalidate();
+    clock.advance(1_000);
+    expect(await isSettled(waiting)).toBe(true);
+    const reason = (await waiting.catch((error: unknown) => error)) as DOMException;
+    expect(reason.name).toBe('TimeoutError');
+    expect(fetch.signals[0]!.reason).toBe(reason);
+  });
 
-  it.fails('the differential test agrees with the cache under that reading (a shrunk counterexample)', async () => {
+  it('the differential test agrees with the cache under that reading (a shrunk counterexample)', async () => {
     await run(
       {
         part1: false,
@@ -143,7 +142,7 @@ describe('Q3 (a question, not a finding): a result that arrives after fetchTimeo
   // yet. The model (and the differential test) follow the cache here: a
   // timeout is a delayed transition and happens when its timer fires. If SPEC
   // means the other reading, this is the case that shows it.
-  it.fails('a result that arrives after fetchTimeout is ignored even when the timeout timer is late', async () => {
+  it('a result that arrives after fetchTimeout is ignored even when the timeout timer is late', async () => {
     const { cache, fetch, clock } = setup({ fetchTimeout: 1_000 });
     const waiting = cache.get();
     clock.skip(5_000);

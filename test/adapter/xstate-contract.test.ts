@@ -12,6 +12,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 describe('XState: emitted events are delivered within send', () => {
   it('should call an actor.on handler before send returns, with the snapshot already updated', () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast carries the types
     const machine = setup({ types: {} as { emitted: { type: 'started' } } }).createMachine({
       initial: 'idle',
       states: { idle: { on: { go: { target: 'busy', actions: emit({ type: 'started' }) } } }, busy: {} },

@@ -39,6 +39,8 @@ describe('the size budget', { timeout: 30_000 }, () => {
     const { app } = await report;
     const carried = app.parts.filter(({ path }) => MUST_TREE_SHAKE.some((folder) => path.startsWith(folder)));
     expect(carried).toEqual([]);
+    // Nor React: only the React entry imports it.
+    expect(app.importsReact).toBe(false);
   });
 
   it('should see a source folder in the bundle when the app does use it', async () => {
@@ -56,6 +58,7 @@ describe.each(ENTRIES)('the $entry entry', { timeout: 30_000 }, ({ entry, folder
 
   it('should be in the bundle, alone of the plug-ins, when the app imports it', async () => {
     const app = await bundle(`${APP}${usage}`);
+    expect(app.importsReact).toBe(folder === 'src/react/');
     const folders = ENTRIES.map((other) => other.folder);
     const carried = new Set(app.parts.map(({ path }) => folders.find((f) => path.startsWith(f))).filter(Boolean));
     expect([...carried]).toEqual([folder]);

@@ -335,6 +335,23 @@ describe('the chart alone, on a clock it is not given', () => {
     expect(stateOf(actor)).toBe('empty');
   });
 
+  it('should stay failed on a read while the failure is remembered, and fetch on one once it is over', () => {
+    const { clock, actor, now } = bare({ errorTtl: 1_000 });
+    const fetches: unknown[] = [];
+    actor.on('flight.start', (command) => fetches.push(command));
+    actor.send({ type: 'get', now: now(), fetch: () => new Promise(() => {}) });
+    actor.send({ type: 'fetch.error', flight: 1, now: now(), reason: new Error('down') });
+    expect(stateOf(actor)).toBe('failed');
+    clock.increment(999);
+    actor.send({ type: 'get', now: now(), fetch: () => new Promise(() => {}) });
+    expect(stateOf(actor)).toBe('failed');
+    expect(fetches).toHaveLength(1);
+    // A late errorTtl timer: the read itself sees the failure is over.
+    actor.send({ type: 'get', now: now() + 1, fetch: () => new Promise(() => {}) });
+    expect(stateOf(actor)).toBe('refreshing.withoutPrevious');
+    expect(fetches).toHaveLength(2);
+  });
+
   it('should keep a failure that outlasts the value until it is over, counted from the expiry', () => {
     const { clock, actor, now } = bare({ errorTtl: 3_000 });
     actor.send({ type: 'seed', now: now(), value: 'v1' });
@@ -419,15 +436,6 @@ describe('more about callers and attempts', () => {
     expect(state()).toBe('refreshing.withoutPrevious');
     fetch.resolve('v2');
     expect(await waiting).toBe('v2');
-  });
-
-  it('should never abort the signal of a fetch that has answered, even when its answer came too late', async () => {
-    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000 });
-    const waiting = cache.get();
-    clock.skip(1_500);
-    fetch.resolve('too late');
-    await expect(waiting).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(fetch.signals[0]!.aborted).toBe(false);
   });
 
   it('should fall back to the default delay when retryDelay throws', async () => {

@@ -50,6 +50,32 @@ describe('option errors', () => {
     );
   });
 
+  it('should say what each plug-in and the lifetime must be', () => {
+    const trigger = { subscribe: () => () => {} };
+    const fetch = () => 'v';
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ttl: 0, refreshWindow: 0 }, 'Expected `ttl` to be a finite number > 0, or a function, got 0'],
+      [{ ...base, inspect: {} }, 'Expected `inspect` to be a function or an observer with next(), got an object'],
+      [{ ...base, fetch: 'url' }, 'Expected `fetch` to be a function, got "url"'],
+      [
+        { ...base, persist: {} },
+        'Expected `persist` to be a persister with load(), save() and remove(), got an object',
+      ],
+      [{ ...base, share: {} }, 'Expected `share` to be a CacheSharing with connect(), got an object'],
+      [
+        { ...base, refreshOn: [trigger, {}] },
+        'Expected `refreshOn` to be an array of triggers with subscribe(), got an array',
+      ],
+      [
+        { ...base, share: { connect: () => ({}) } },
+        'Expected `fetch` to be a function when `share` is given, got undefined',
+      ],
+      [{ ...base, refreshOn: [trigger] }, 'Expected `fetch` to be a function when `refreshOn` is given, got undefined'],
+    ];
+    for (const [options, message] of cases) expect(errorOf(options).message).toBe(message);
+    expect(() => createBackgroundCache({ ...base, fetch, refreshOn: [trigger] })).not.toThrow();
+  });
+
   it('should take a function only where a function is allowed', () => {
     for (const name of ['fetchTimeout', 'errorTtl']) {
       expect(errorOf({ ...base, [name]: perValue })).toBeInstanceOf(TypeError);

@@ -7,14 +7,22 @@
  *    excluded; keys made beforehand, so excluded). Target: at most 2 KB.
  * 3. Leak check: 1,000,000 operations over 100,000 distinct keys with
  *    `maxEntries` 10,000; the heap after a full GC must stay flat.
+ * (h) Refresh throughput at 1,000 / 10,000 / 100,000 keys (issue 14): every
+ *    key in its refresh window is read once, which starts its refresh, and
+ *    the cycle ends when every refresh has landed; against TanStack
+ *    query-core (`ensureQueryData` + `revalidateIfStale`) and lru-cache
+ *    (`fetch` + `allowStale`). Target: at or above TanStack's refreshes per
+ *    second at every N, and heap per idle key at or under TanStack's per query.
  *
  * Options: `--quick` (smaller sizes, a look while working). Run with
  * `--expose-gc` (the npm script does) for heap numbers that mean something.
  */
+import { QueryClient } from '@tanstack/query-core';
 import { LRUCache } from 'lru-cache';
 import { measure } from 'mitata';
 import { SimulatedClock } from 'xstate';
-import { createKeyedBackgroundCache } from '../src/index.js';
+import { createKeyedBackgroundCache, createSystemClock } from '../src/index.js';
+import type { CacheClock } from '../src/index.js';
 
 const quick = process.argv.includes('--quick');
 const HOUR = 3_600_000;
@@ -197,13 +205,217 @@ async function leakCheck(operations: number, distinctKeys: number, maxEntries: n
   return { samples, seconds, fetches, largest, flat: last <= first * 1.1 && peak <= first * 1.15, first, last, peak };
 }
 
+/** Lifetimes of scenario (h): a value is fresh for FRESH_MS, then in its window for an hour. */
+const FRESH_MS = 5;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One keyed cache of scenario (h), driven the same way whatever its library. */
+interface RefreshRig {
+  /** Reads `key` once (a read in the window starts its refresh); never awaited. */
+  read(key: string): void;
+  /** The value `key` holds now, whatever its age. */
+  peek(key: string): number | undefined;
+  /** Ms spent in the cache's own timer callbacks since the last call (ours: going stale). */
+  takeTimerMs(): number;
+  stop(): void;
+}
+
+interface RefreshSubject {
+  readonly name: string;
+  /** A cache whose fetch answers `generation()` for every key. */
+  create(count: number, generation: () => number, freshMs?: number): RefreshRig;
+}
+
+/** A clock that is the default one, but counts the time its timer callbacks take. */
+function timedSystemClock(): CacheClock & { busy: number } {
+  const system = createSystemClock();
+  const clock = {
+    busy: 0,
+    now: () => system.now(),
+    setTimeout: (fn: () => void, ms: number) =>
+      system.setTimeout(() => {
+        const started = performance.now();
+        fn();
+        clock.busy += performance.now() - started;
+      }, ms),
+    clearTimeout: (handle: unknown) => system.clearTimeout(handle),
+  };
+  return clock;
+}
+
+const refreshSubjects: readonly RefreshSubject[] = [
+  {
+    name: 'xstate-background-cache keyed `get(key)`',
+    create(count, generation, freshMs = FRESH_MS) {
+      const clock = timedSystemClock();
+      const cache = createKeyedBackgroundCache<string, number>({
+        ttl: HOUR,
+        refreshWindow: HOUR - freshMs,
+        maxEntries: count,
+        clock,
+        fetch: () => generation(),
+      });
+      return {
+        read: (key) => void cache.get(key),
+        peek: (key) => cache.peek(key)?.value,
+        takeTimerMs: () => {
+          const busy = clock.busy;
+          clock.busy = 0;
+          return busy;
+        },
+        stop: () => cache.stop(),
+      };
+    },
+  },
+  {
+    name: '@tanstack/query-core `ensureQueryData`',
+    create(_count, generation, freshMs = FRESH_MS) {
+      const client = new QueryClient({ defaultOptions: { queries: { gcTime: Infinity, retry: false } } });
+      const queryFn = () => Promise.resolve(generation());
+      return {
+        read: (key) =>
+          void client.ensureQueryData<number>({
+            queryKey: [key],
+            queryFn,
+            staleTime: freshMs,
+            revalidateIfStale: true,
+          }),
+        peek: (key) => client.getQueryData<number>([key]),
+        takeTimerMs: () => 0,
+        stop: () => client.clear(),
+      };
+    },
+  },
+  {
+    name: 'lru-cache 11 `fetch(key)`',
+    create(count, generation, freshMs = FRESH_MS) {
+      const lru = new LRUCache<string, number>({
+        max: count,
+        ttl: freshMs,
+        allowStale: true,
+        noDeleteOnStaleGet: true,
+        fetchMethod: () => Promise.resolve(generation()),
+      });
+      return {
+        read: (key) => void lru.fetch(key),
+        peek: (key) => lru.peek(key, { allowStale: true }),
+        takeTimerMs: () => 0,
+        stop: () => lru.clear(),
+      };
+    },
+  },
+];
+
+/**
+ * (h) Refresh throughput: per N, every subject holds N keys; a cycle waits
+ * until every value is in its refresh window, reads each key once (starting
+ * its refresh) and ends when every refresh has landed. Timed: the reads, the
+ * landing, and (ours) the timer work that moved the keys to `current.stale`.
+ * Subjects alternate round by round; refreshes per second are medians.
+ */
+async function refreshThroughput(count: number, rounds: number): Promise<Map<RefreshSubject, number>> {
+  const keys = keysOf(count);
+  let generation = 0;
+  const rigs = refreshSubjects.map((subject) => ({ subject, rig: subject.create(count, () => generation) }));
+  // Generation 0: every key fetched once.
+  for (const { rig } of rigs) for (const key of keys) rig.read(key);
+  await macrotask();
+  const perSecond = new Map<RefreshSubject, number[]>(refreshSubjects.map((subject) => [subject, []]));
+  for (let round = -1; round < rounds; round++) {
+    const order = rigs.map((_, i) => rigs[(i + round + 1) % rigs.length]!);
+    for (const { subject, rig } of order) {
+      generation++;
+      // Into the window (ours: its timers move every key to `current.stale`).
+      await sleep(FRESH_MS + 5);
+      await macrotask();
+      const timerMs = rig.takeTimerMs();
+      const started = performance.now();
+      for (const key of keys) rig.read(key);
+      await macrotask();
+      const ms = performance.now() - started + timerMs;
+      for (const key of keys) check(rig.peek(key) === generation, `${subject.name}: every refresh landed`);
+      if (round >= 0) perSecond.get(subject)!.push((count / ms) * 1_000);
+    }
+    collectGarbage();
+  }
+  for (const { rig } of rigs) rig.stop();
+  return new Map([...perSecond].map(([subject, samples]) => [subject, median(samples)]));
+}
+
+/** (h) Heap per idle key at `count` keys, each fetched once: ours against a TanStack query and an lru-cache entry. */
+async function heapPerIdleKey(count: number): Promise<Map<RefreshSubject, number>> {
+  const keys = keysOf(count);
+  const result = new Map<RefreshSubject, number>();
+  for (const subject of refreshSubjects) {
+    const samples: number[] = [];
+    for (let round = 0; round < (quick ? 1 : 3); round++) {
+      const before = heapUsed();
+      const rig = subject.create(count, () => 1, HOUR / 2);
+      for (const key of keys) rig.read(key);
+      await macrotask();
+      await macrotask();
+      const after = heapUsed();
+      check(rig.peek(keys[count - 1]!) === 1, `${subject.name}: holds its keys`);
+      samples.push((after - before) / count);
+      rig.stop();
+    }
+    result.set(subject, median(samples));
+  }
+  return result;
+}
+
 function row(name: string, value: string, target: string, met: boolean): string {
   return `| ${name} | ${value} | ${target} | ${met ? 'met' : '**missed**'} |`;
+}
+
+/** Scenario (h): refresh throughput per N and heap per idle key, as table lines; `met` is every target. */
+async function scenarioH(): Promise<{ lines: string[]; met: boolean }> {
+  const sizes = quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+  const [ours, tanstack, lru] = refreshSubjects as [RefreshSubject, RefreshSubject, RefreshSubject];
+  const lines = [
+    '(h) keyed refresh throughput: refreshes per second (median), every key in its window read once, until every refresh landed',
+    '',
+    '| keys | ours | TanStack `ensureQueryData` | lru-cache `fetch` | ours / TanStack | |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  let met = true;
+  const rate = (value: number) => `${(value / 1_000).toFixed(1)}k/s (${(1e6 / value).toFixed(1)} µs)`;
+  for (const count of sizes) {
+    process.stderr.write(`(h) refresh throughput at ${count.toLocaleString('en-US')} keys...\n`);
+    const rounds = quick ? 3 : count >= 100_000 ? 2 : 5;
+    const result = await refreshThroughput(count, rounds);
+    const ratio = result.get(ours)! / result.get(tanstack)!;
+    met &&= ratio >= 1;
+    lines.push(
+      `| ${count.toLocaleString('en-US')} | ${rate(result.get(ours)!)} | ${rate(result.get(tanstack)!)} | ${rate(result.get(lru)!)} | **${ratio.toFixed(2)}x** | ${ratio >= 1 ? 'met' : '**missed**'} |`,
+    );
+  }
+  const heapKeys = quick ? 20_000 : 100_000;
+  process.stderr.write(`(h) heap per idle key at ${heapKeys.toLocaleString('en-US')} keys...\n`);
+  const heap = await heapPerIdleKey(heapKeys);
+  const heapMet = heap.get(ours)! <= heap.get(tanstack)!;
+  met &&= heapMet;
+  lines.push(
+    '',
+    `Heap per idle key, ${heapKeys.toLocaleString('en-US')} keys each fetched once (values shared): ours ${heap.get(ours)!.toFixed(0)} B, ` +
+      `TanStack ${heap.get(tanstack)!.toFixed(0)} B per query, lru-cache ${heap.get(lru)!.toFixed(0)} B: ${heapMet ? 'met' : '**missed**'} (at or under TanStack)`,
+  );
+  return { lines, met };
 }
 
 async function main(): Promise<void> {
   if (typeof globalThis.gc !== 'function') {
     process.stderr.write('warning: run with --expose-gc (npm run bench:keyed does) for heap numbers\n');
+  }
+  if (process.argv.includes('--only=h')) {
+    const h = await scenarioH();
+    process.stdout.write(
+      `\nNode ${process.version}, ${quick ? 'quick sizes' : 'full sizes'}\n\n${h.lines.join('\n')}\n`,
+    );
+    if (!h.met) process.exitCode = 1;
+    return;
   }
   process.stderr.write('(1) hot hit...\n');
   const hit = await hotHit();
@@ -213,6 +425,7 @@ async function main(): Promise<void> {
   const [operations, distinct, bound] = quick ? [100_000, 10_000, 1_000] : [1_000_000, 100_000, 10_000];
   process.stderr.write(`(3) leak check: ${operations.toLocaleString('en-US')} operations...\n`);
   const leak = await leakCheck(operations, distinct, bound);
+  const h = await scenarioH();
 
   const worstEntry = Math.max(heap.seeded, heap.fetched);
   const lines = [
@@ -241,9 +454,11 @@ async function main(): Promise<void> {
     '',
     'Heap (MB, after a full GC) every tenth of the leak check:',
     leak.samples.map((sample) => `${(sample.operations / 1_000).toFixed(0)}k: ${sample.heapMB.toFixed(1)}`).join(', '),
+    '',
+    ...h.lines,
   ];
   process.stdout.write(`\n${lines.join('\n')}\n`);
-  if (hit.ratio > 2 || worstEntry > 2_048 || !leak.flat) process.exitCode = 1;
+  if (hit.ratio > 2 || worstEntry > 2_048 || !leak.flat || !h.met) process.exitCode = 1;
 }
 
 await main();

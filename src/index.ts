@@ -39,4 +39,7 @@ export { redactInspection, redactAll } from './inspect/redactInspection.js';
 export type { InspectionMask } from './inspect/redactInspection.js';
 export { createKeyedBackgroundCache } from './keyed/createKeyedBackgroundCache.js';
 export type { KeyedBackgroundCache, KeyedBackgroundCacheActor } from './keyed/createKeyedBackgroundCache.js';
+export type { KeyPeek } from './keyed/keyEntry.js';
+export type { KeyedCacheEvent, KeyedCacheSnapshot, KeyedCacheView } from './keyed/keyedCacheLogic.js';
+export type { KeyChange } from './keyed/keyTable.js';
 export type { KeyedBackgroundCacheOptions } from './keyed/options.js';

@@ -11,6 +11,8 @@ export interface Deadline<Owner> {
   readonly at: number;
   /** Position in the heap while pending. */
   index: number;
+  /** The owner's next pending deadline (each owner keeps its own short list). */
+  next: Deadline<Owner> | undefined;
 }
 
 /**
@@ -38,10 +40,16 @@ export class Deadlines<Owner> {
     this.#onDue = onDue;
   }
 
-  /** Adds a deadline `delay` ms from now. Call {@link Deadlines.arm} once done changing. */
-  add(owner: Owner, id: string, event: EventObject, delay: number): Deadline<Owner> {
+  /**
+   * Adds a deadline `delay` ms from now, ahead of `next` in its owner's list.
+   * Call {@link Deadlines.arm} once done changing.
+   */
+  add(owner: Owner, id: string, event: EventObject, delay: number, next?: Deadline<Owner>): Deadline<Owner> {
     const heap = this.#heap;
-    const deadline: Deadline<Owner> = { owner, id, event, at: this.#clock.now() + delay, index: heap.length };
+    // Whole milliseconds, rounded up (never early): a small integer is stored in
+    // the object itself, where a fraction would take a number object of its own.
+    const at = Math.ceil(this.#clock.now() + delay);
+    const deadline: Deadline<Owner> = { owner, id, event, at, index: heap.length, next };
     heap.push(deadline);
     siftUp(heap, deadline);
     return deadline;

@@ -1,57 +1,68 @@
-import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { BackgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
-import type { AnyActorRef, AnyActorScope, EventObject, ExecutableActionObject, SnapshotFrom } from 'xstate';
-import type { FlightCommand } from '../machine/backgroundCacheMachine.js';
+import type { StateValue } from 'xstate';
+import type {
+  BackgroundCacheMachine,
+  FetchDoneEvent,
+  FetchErrorEvent,
+  FetchFn,
+} from '../machine/backgroundCacheMachine.js';
 import { FlightRunner, runFetch } from '../machine/flights.js';
-import type { FlightHost } from '../machine/flights.js';
-import type { Deadline, Deadlines } from './deadlines.js';
+import type { AttemptResult, FlightHost } from '../machine/flights.js';
+import type { CacheTimes } from '../machine/timing.js';
+import type { SnapshotFrom } from 'xstate';
+import type { Deadline } from './deadlines.js';
 import type { EntryKey } from './keys.js';
 
-/** One key's state: a snapshot of {@link backgroundCacheMachine}. */
+/** One key's state: a snapshot of `backgroundCacheMachine`. */
 export type KeySnapshot<V> = SnapshotFrom<BackgroundCacheMachine<V>>;
 
-/** The registry's actor, as its entries see it. */
-export type RegistryRef = AnyActorRef;
-
-/** The params of XState's `raise` (a delayed one is an `after` transition) and `cancel` actions. */
-interface DelayParams {
-  readonly event: EventObject;
-  readonly id: string;
-  readonly delay?: number;
-  readonly sendId: string;
+/** What {@link KeyedBackgroundCache.peek} shows of a key: its state, the value it may serve now, and the last failure. */
+export interface KeyPeek<V> {
+  /** The key's chart state, as in `backgroundCacheMachine` (`'failed'`, `{ current: 'fresh' }`, ...). */
+  readonly state: StateValue;
+  /** The value a read would be served now (fresh, in its window, or the previous during a refresh), else `undefined`. */
+  readonly value: V | undefined;
+  /** Why the key's last attempt failed, until a value is stored again. */
+  readonly error: unknown;
 }
 
-const NO_DEADLINES: readonly never[] = [];
+/** What every entry of a table shares: the clock, the lifetime settings, and where outcomes go. */
+export interface KeyShared<V> {
+  now(): number;
+  /** The lifetime of a fetched value of `key` when computed per value, else `undefined` (throws when it breaks the rules). */
+  lifetime(value: V, key: unknown): CacheTimes | undefined;
+  /** Hands an outcome of `entry`'s flight to the registry. */
+  report(entry: KeyEntry<V>, event: FetchDoneEvent<V> | FetchErrorEvent): void;
+  /** `fetchTimeout` for an attempt the chart let go (see {@link FlightHost.releasedTimeout}). */
+  readonly releasedTimeout: FlightHost<V>['releasedTimeout'];
+}
+
+const toResult = <V>(value: V): AttemptResult<V> => ({ value });
 
 /**
- * One key: its chart's snapshot, advanced with the chart's own transition
- * function (the public `ActorLogic.transition`), plus the registry's
- * bookkeeping (recency links, pending deadlines) and, while the key has a
- * flight, the runner that carries out its chart's flight commands. An idle
- * key is this object and its snapshot, nothing more.
+ * One key: its chart's snapshot, advanced by the registry with the chart's
+ * own transition function, plus the registry's bookkeeping (recency links,
+ * pending deadlines) and, only while the key has a flight, the runner that
+ * carries out its chart's flight commands. An idle key is this object and
+ * its snapshot, nothing more.
  *
  * @internal
  */
 export class KeyEntry<V> {
+  /** The key as filed (the `Map` key). */
   readonly key: EntryKey;
   snapshot: KeySnapshot<V>;
   /** The entry used just before this one (toward the eviction end). */
   older: KeyEntry<V> | undefined;
   /** The entry used just after this one. */
   newer: KeyEntry<V> | undefined;
-  /** The chart's delayed events that have not fired yet (replaced, never grown: a few each, kept tight). */
-  deadlines: readonly Deadline<KeyEntry<V>>[] = NO_DEADLINES;
-  /** Carries out the chart's flight commands; made at the key's first flight. */
+  /** The first of the chart's delayed events that have not fired yet (a list through `next`; a few at most). */
+  deadline: Deadline<KeyEntry<V>> | undefined;
+  /** Carries out the chart's flight commands; only while the key has a flight. */
   runner: FlightRunner<V> | undefined;
-  /** The registry: it hears the outcomes of this key's fetches. */
-  readonly #registry: RegistryRef;
-  readonly #host: Omit<FlightHost<V>, 'report'>;
 
-  constructor(key: EntryKey, registry: RegistryRef, snapshot: KeySnapshot<V>, host: Omit<FlightHost<V>, 'report'>) {
+  constructor(key: EntryKey, snapshot: KeySnapshot<V>) {
     this.key = key;
-    this.#registry = registry;
     this.snapshot = snapshot;
-    this.#host = host;
   }
 
   /** True while the key's chart owns a flight (its entry must not be evicted). */
@@ -59,81 +70,47 @@ export class KeyEntry<V> {
     return this.runner?.current !== undefined;
   }
 
-  /**
-   * Advances the key's chart by `event` with the chart's transition function,
-   * then runs what the transition asks for as XState's own actor would: its
-   * delayed events become deadlines, its flight commands go to the runner.
-   */
-  step(event: EventObject, deadlines: Deadlines<KeyEntry<V>>): void {
-    const deferred: (() => void)[] = [];
-    const registry = this.#registry;
-    // An actor scope (XState's public `ActorScope`) for one key's chart. The
-    // chart spawns no actor and logs nothing: its effects are delayed events,
-    // their cancellation, and emitted flight commands.
-    const scope: AnyActorScope = {
-      self: registry,
-      id: String(this.key),
-      sessionId: registry.sessionId,
-      logger: noop,
-      defer: (effect) => deferred.push(effect),
-      system: registry.system,
-      stopChild: noop,
-      emit: (command) => this.#command(command as FlightCommand<V>),
-      actionExecutor: (action) => this.#execute(action, deadlines),
-    };
-    this.snapshot = (backgroundCacheMachine as unknown as BackgroundCacheMachine<V>).transition(
-      this.snapshot,
-      event as never,
-      scope,
-    );
-    // As in XState's actor: the snapshot is current before any effect runs,
-    // so a fetch that re-enters the cache sees it.
-    for (const effect of deferred) effect();
-  }
-
   /** Lets go of the key's flight: the registry stopped or dropped the key. */
   release(): void {
     this.runner?.release();
   }
-
-  #command(command: FlightCommand<V>): void {
-    if (this.runner === undefined) {
-      const registry = this.#registry;
-      const key = this.key;
-      this.runner = new FlightRunner<V>({
-        ...this.#host,
-        report: (event) => registry.send({ ...event, key }),
-      });
-    }
-    this.runner.command(command);
-  }
-
-  #execute(action: ExecutableActionObject, deadlines: Deadlines<KeyEntry<V>>): void {
-    const params = action.params as DelayParams;
-    if (action.type === 'xstate.raise' && params.delay !== undefined) {
-      this.deadlines = [...this.deadlines, deadlines.add(this, params.id, params.event, params.delay)];
-    } else if (action.type === 'xstate.cancel') {
-      // A deadline that already fired is gone from the list: nothing to cancel.
-      for (const deadline of this.deadlines) {
-        if (deadline.id === params.sendId) {
-          deadlines.remove(deadline);
-          this.fired(deadline);
-        }
-      }
-    } else {
-      // Emitting a flight command (deferred through the scope), bound to it by XState.
-      action.exec?.(action.info, action.params);
-    }
-  }
-
-  /** Forgets a deadline that fired or was cancelled. */
-  fired(deadline: Deadline<KeyEntry<V>>): void {
-    this.deadlines = this.deadlines.filter((other) => other !== deadline);
-  }
 }
 
-const noop = (): void => {};
+/**
+ * The host of one key's {@link FlightRunner}, made with it when the key's
+ * flight starts: where outcomes go (the registry, addressed with the key),
+ * and the key as the caller gave it, for `ttl` and `refreshWindow` functions.
+ *
+ * @internal
+ */
+export class KeyFlightHost<V> implements FlightHost<V> {
+  readonly #shared: KeyShared<V>;
+  readonly #entry: KeyEntry<V>;
+  readonly #source: unknown;
 
-/** The plain attempt, for hosts without tab sharing. */
-export const plainAttempt = <V>(fetch: Parameters<FlightHost<V>['attempt']>[0], signal: AbortSignal) =>
-  runFetch(fetch, signal).then((value) => ({ value }));
+  constructor(shared: KeyShared<V>, entry: KeyEntry<V>, source: unknown) {
+    this.#shared = shared;
+    this.#entry = entry;
+    this.#source = source;
+  }
+
+  report(event: FetchDoneEvent<V> | FetchErrorEvent): void {
+    this.#shared.report(this.#entry, event);
+  }
+
+  now(): number {
+    return this.#shared.now();
+  }
+
+  attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>> {
+    return runFetch(fetch, signal).then(toResult);
+  }
+
+  lifetime(value: V): CacheTimes | undefined {
+    return this.#shared.lifetime(value, this.#source);
+  }
+
+  get releasedTimeout(): FlightHost<V>['releasedTimeout'] {
+    return this.#shared.releasedTimeout;
+  }
+}

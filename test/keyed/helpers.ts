@@ -4,6 +4,7 @@
  */
 import { createKeyedBackgroundCache } from '../../src/index.js';
 import type { KeyedBackgroundCache, KeyedBackgroundCacheOptions } from '../../src/index.js';
+import type { KeyTable } from '../../src/keyed/keyTable.js';
 import { defer, ManualClock } from '../helpers.js';
 import type { Deferred } from '../helpers.js';
 
@@ -54,30 +55,33 @@ export function keyedControlledFetch<V>(): KeyedControlledFetch<V> {
   });
 }
 
-/** A key's chart state as a string ('empty', 'current.fresh', ...); a key with no entry is 'empty'. */
-export function keyState<K, V>(cache: KeyedBackgroundCache<K, V>, key: K): string {
-  const entry = cache.actor.getSnapshot().context.entries.peek(key as never);
-  if (entry === undefined) return 'empty';
-  const value = entry.snapshot.value;
+/** A chart state value as a string ('empty', 'current.fresh', ...). */
+export function stateName(value: unknown): string {
   if (typeof value === 'string') return value;
   const [parent, child] = Object.entries(value as Record<string, string>)[0]!;
   return `${parent}.${child}`;
 }
 
-/** The entries as `JSON.stringify` (and so an inspector) sees them. */
-export function entriesJson<K, V>(
-  cache: KeyedBackgroundCache<K, V>,
-): { key: string; state: unknown; storedAt?: number }[] {
-  return JSON.parse(JSON.stringify(cache.actor.getSnapshot().context.entries)) as {
-    key: string;
-    state: unknown;
-    storedAt?: number;
-  }[];
+/** A key's chart state as a string ('empty', 'current.fresh', ...); a key with no entry is 'empty'. */
+export function keyState<K, V>(cache: KeyedBackgroundCache<K, V>, key: K): string {
+  const peeked = cache.peek(key);
+  return peeked === undefined ? 'empty' : stateName(peeked.state);
+}
+
+/** The cache's table of keys: an internal, reached by this package's tests only. */
+export function tableOf<K, V>(cache: KeyedBackgroundCache<K, V>): KeyTable<V> {
+  return (cache as unknown as { table: KeyTable<V> }).table;
+}
+
+/** Which of `candidates` the cache holds, in the order given. */
+export function heldKeys<K, V>(cache: KeyedBackgroundCache<K, V>, candidates: readonly K[]): K[] {
+  return candidates.filter((key) => cache.peek(key) !== undefined);
 }
 
 /** A keyed cache of strings on a {@link ManualClock}, with a fetch the test settles. */
 export function keyedSetup(
-  options: Partial<KeyedBackgroundCacheOptions<string, string>> & { ttl: number; refreshWindow: number },
+  options: Partial<KeyedBackgroundCacheOptions<string, string>> &
+    Pick<KeyedBackgroundCacheOptions<string, string>, 'ttl' | 'refreshWindow'>,
 ) {
   const clock = new ManualClock();
   const fetch = keyedControlledFetch<string>();
@@ -87,7 +91,7 @@ export function keyedSetup(
     fetch,
     cache,
     state: (key: string) => keyState(cache, key),
-    /** The snapshot of `key`'s chart, if the key has an entry. */
-    actorEntry: (key: string) => cache.actor.getSnapshot().context.entries.peek(key)?.snapshot,
+    /** The snapshot of `key`'s chart, if the key has an entry (an internal, for tests). */
+    actorEntry: (key: string) => tableOf(cache).peek(key)?.snapshot,
   };
 }

@@ -457,3 +457,27 @@ describe('more about callers and attempts', () => {
     expect(cache.actor.getSnapshot().context.failedUntil).toBeUndefined();
   });
 });
+
+describe('a superseded flight that callers still wait on', () => {
+  it('should keep its fetchTimeout: its callers reject with the TimeoutError on time, and its signal aborts', async () => {
+    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000 });
+    const waiting = cache.get();
+    clock.advance(400);
+    cache.invalidate();
+    clock.advance(599);
+    expect(await isSettled(waiting)).toBe(false);
+    clock.advance(1);
+    await expect(waiting).rejects.toThrow('The fetch did not settle within fetchTimeout (1000 ms)');
+    expect(fetch.signals[0]!.aborted).toBe(true);
+  });
+
+  it('should leave no timer behind once its fetch answers in time', async () => {
+    const { cache, clock, fetch } = setup({ fetchTimeout: 1_000 });
+    const waiting = cache.get();
+    clock.advance(400);
+    cache.invalidate();
+    fetch.resolve('v1');
+    expect(await waiting).toBe('v1');
+    expect(clock.pendingDelays).toEqual([]);
+  });
+});

@@ -467,8 +467,25 @@ describe('a superseded flight that callers still wait on', () => {
     clock.advance(599);
     expect(await isSettled(waiting)).toBe(false);
     clock.advance(1);
-    await expect(waiting).rejects.toThrow('The fetch did not settle within fetchTimeout (1000 ms)');
+    await expect(waiting).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: 'The fetch did not settle within fetchTimeout (1000 ms)',
+    });
     expect(fetch.signals[0]!.aborted).toBe(true);
+  });
+
+  it('should arm no timer for a superseded flight nobody waits on: it is aborted', async () => {
+    let fire!: () => void;
+    const { cache, clock, fetch } = setup({
+      fetchTimeout: 1_000,
+      refreshOn: [{ subscribe: (trigger) => ((fire = trigger), () => {}) }],
+    });
+    fire();
+    clock.advance(400);
+    cache.invalidate();
+    await flush();
+    expect(fetch.signals[0]!.aborted).toBe(true);
+    expect(clock.pendingDelays).toEqual([]);
   });
 
   it('should leave no timer behind once its fetch answers in time', async () => {

@@ -34,6 +34,10 @@
 //     already drops outcomes of any attempt but the last.
 //   - join(): `{ once: true }` → `{}`/false: a signal aborts once, and the
 //     listener is removed when the flight settles.
+//   - release()'s kept timeout: its attempt/settled check removed, and
+//     `attempts++` → `--`: the timer is cleared when the flight settles, a
+//     released flight makes no further attempt, and any change of the counter
+//     drops the late outcome alike.
 // - adapter/clock.ts: `lead > slept` → `>=`: equal values assign the same.
 // - adapter/createBackgroundCache.ts
 //   - `if (persist)` → `true` (attach, #stored, invalidate), and
@@ -41,13 +45,21 @@
 //     TypeError of an absent persister or onError.
 //   - tryGet(), peek(), the sharing port's current(): `storedAt !== undefined`
 //     → `true`: an age from an undefined storedAt is NaN, so nothing is served.
+//   - #stored()'s early return removed: without a persister or tabs the entry
+//     it builds goes nowhere.
 //   - seed()'s origin `'seed'` → `""`: an origin that is neither 'share' nor
 //     'restore' is saved and announced, as a seed is.
 //   - #waitFor(): the `'failed'` check removed (or its string emptied): the
 //     read is tried again a microtask later, and #read rejects it at once
 //     with the same remembered reason.
-//   - lifetimeOf (lifetime.ts) `typeof ttl === 'number'` → `""`: numbers
-//     already checked at creation come back as the same lifetime.
+//   - lifetimeOf (lifetime.ts): its `typeof … === 'number'` shortcut removed
+//     or its strings emptied: numbers already checked at creation come back
+//     as the same lifetime.
+// - adapter/options.ts: the `retry`/`retryDelay` kind check after
+//   assertNumber (its loop, condition and throw): assertNumber has already
+//   thrown a TypeError for anything but a number or a function (dead code);
+//   and `typeof refreshWindow !== 'function'` → `true` beside a computed ttl:
+//   assertNumber lets a function through there anyway.
 // - persist/storagePersister.ts: isEnvelope's `typeof data === 'object'` →
 //   `true`: `.v` of a JSON number, string or boolean is undefined, not 1.
 // Killed only by the two tests left out in vitest.stryker.config.ts (they

@@ -55,6 +55,7 @@ describe('option errors', () => {
     const fetch = () => 'v';
     const cases: [Record<string, unknown>, string][] = [
       [{ ttl: 0, refreshWindow: 0 }, 'Expected `ttl` to be a finite number > 0, or a function, got 0'],
+      [{ ...base, retryDelay: -1 }, 'Expected `retryDelay` to be a finite number >= 0, got -1'],
       [{ ...base, inspect: {} }, 'Expected `inspect` to be a function or an observer with next(), got an object'],
       [{ ...base, fetch: 'url' }, 'Expected `fetch` to be a function, got "url"'],
       [
@@ -144,6 +145,14 @@ describe('lifetimes computed per value', () => {
       clock,
     });
     expect(() => throwing.seed(1)).toThrow('`ttl` threw for the value, so it has no lifetime and is not stored');
+    const throwingWindow = createBackgroundCache<number>({
+      ttl: 10,
+      refreshWindow: () => {
+        throw new Error('no window');
+      },
+      clock,
+    });
+    expect(() => throwingWindow.seed(1)).toThrow('`refreshWindow` threw for the value');
   });
 });
 

@@ -352,3 +352,22 @@ describe('restoring a saved entry', () => {
     expect(removed()).toBe(0);
   });
 });
+
+describe('stop()', () => {
+  it('should close the sharing connection once, however often it is called', () => {
+    let closed = 0;
+    const { cache } = setup({
+      share: {
+        connect: () => ({
+          fetch: () => new Promise(() => {}),
+          publish: () => {},
+          invalidate: () => {},
+          close: () => closed++,
+        }),
+      },
+    });
+    cache.stop();
+    cache.stop();
+    expect(closed).toBe(1);
+  });
+});

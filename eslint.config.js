@@ -12,6 +12,8 @@ export default tseslint.config(
       'examples/react/dist',
       'node_modules',
       'scratch',
+      'reports',
+      '.stryker-tmp*',
     ],
   },
   js.configs.recommended,

@@ -163,11 +163,9 @@ describe('coverage of backgroundCacheMachine by the generated paths', () => {
     ).toEqual([]);
     // The generator's own count agrees with the definition and with the run.
     expect(counted.states).toEqual({ covered: nodes.length, total: nodes.length, uncovered: [] });
-    expect(counted.transitions).toEqual({
-      covered: transitions.length - 1 - LATE_ANSWER_ROWS.length,
-      total: transitions.length,
-      uncovered: expect.arrayContaining([SHARED_ROW, ...LATE_ANSWER_ROWS]) as unknown as string[],
-    });
+    expect(counted.transitions.covered).toBe(transitions.length - 1 - LATE_ANSWER_ROWS.length);
+    expect(counted.transitions.total).toBe(transitions.length);
+    expect([...counted.transitions.uncovered].sort()).toEqual([SHARED_ROW, ...LATE_ANSWER_ROWS].sort());
   }, 120_000);
 
   it('should count the transitions of the definition: events and delays', () => {

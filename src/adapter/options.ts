@@ -181,11 +181,6 @@ export function validateSettings(
   assertNumber('retry', retry, (n) => Number.isSafeInteger(n) && n >= 0, 'a whole number >= 0', true);
   assertNumber('retryDelay', retryDelay, (n) => n >= 0 && n < Infinity, 'a finite number >= 0', true);
   assertNumber('errorTtl', errorTtl, (n) => n >= 0 && n < Infinity, 'a finite number >= 0');
-  for (const [name, value] of Object.entries({ retry, retryDelay })) {
-    if (value !== undefined && typeof value !== 'number' && typeof value !== 'function') {
-      throw expected(TypeError, name, 'a number or a function', value);
-    }
-  }
   if (clock !== undefined && !(isObject(clock) && CLOCK_METHODS.every((name) => typeof clock[name] === 'function'))) {
     throw expected(TypeError, 'clock', 'an object with now(), setTimeout() and clearTimeout()', clock);
   }

@@ -173,9 +173,9 @@ function eventTime(context: BackgroundCacheContext, event: TimedEvent): number {
   if (event.now !== undefined) return event.now;
   const { type } = event;
   if (type.includes('.refreshAfter.')) return context.storedAt! + context.ttl - context.refreshWindow;
-  if (type.includes('.fetchTimeout.')) return context.attemptAt + context.policy.fetchTimeout!;
   if (type.includes('.retryDelay.')) return context.retryAt;
-  // The expiry, the only other delayed event that enters a state with a timer.
+  // The expiry, the only other delayed event that enters a state with a timer
+  // (a fetch timeout enters none: the failure it raises carries its own time).
   return context.expiredAt!;
 }
 

@@ -92,7 +92,7 @@ export class Flight<V> {
 
   /** Settles every waiter, once. */
   settle(ok: boolean, result: unknown): void {
-    if (this.settled) return;
+    // A promise settles once: a second call changes nothing a caller sees.
     this.settled = true;
     this.pending = false;
     this.clearTimeout?.();
@@ -216,10 +216,9 @@ export class FlightRunner<V> {
     const timeout = this.#host.releasedTimeout;
     if (timeout && flight.waiters > 0) {
       // The chart's timer for this attempt went with its state: keep the rest of it here.
-      const attempt = flight.attempts;
       const handle = timeout.setTimeout(
+        // Cleared when the flight settles, so it fires only for the attempt it was armed for.
         () => {
-          if (flight.attempts !== attempt || flight.settled) return;
           const reason = new DOMException(
             `The fetch did not settle within fetchTimeout (${timeout.ms} ms)`,
             'TimeoutError',

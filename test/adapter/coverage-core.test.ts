@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createBackgroundCache } from '../../src/index.js';
+import { CacheStoppedError, createBackgroundCache } from '../../src/index.js';
 import { FlightRunner } from '../../src/machine/flights.js';
 import { isFreshAt } from '../../src/machine/timing.js';
 import { TestClock } from '../../src/testing/index.js';
@@ -144,6 +144,44 @@ describe('a retryDelay that throws', () => {
     expect(calls).toBe(1);
     clock.advanceTo(1_000);
     expect(await waiting).toBe('v');
+  });
+});
+
+describe('reads that re-enter the cache', () => {
+  it('should answer a refresh() sent by an observer while the actor is busy, once it is processed', async () => {
+    const clock = new TestClock();
+    let calls = 0;
+    const cache = createBackgroundCache<string>({ ttl: 1_000, refreshWindow: 100, clock, fetch: () => `v${++calls}` });
+    let refreshed: Promise<string> | undefined;
+    const subscription = cache.actor.subscribe(() => {
+      subscription.unsubscribe();
+      refreshed = cache.refresh();
+    });
+    cache.seed('seeded');
+    expect(await refreshed).toBe('v1');
+    expect(calls).toBe(1);
+  });
+
+  it('should reject as stopped a read whose own transition made an observer stop the cache', async () => {
+    const clock = new TestClock();
+    const cache = createBackgroundCache<string>({
+      ttl: 1_000,
+      refreshWindow: 100,
+      errorTtl: 5_000,
+      clock,
+      fetch: () => Promise.reject(new Error('down')),
+    });
+    cache.seed('held');
+    clock.advanceTo(950);
+    await cache.get();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(cache.peek().state).toEqual({ current: 'backingOff' });
+    // The expiry timer is late: the read finds the value expired while the failure is remembered.
+    clock.skipTo(1_000);
+    cache.actor.subscribe((snapshot) => {
+      if (snapshot.value === 'failed') cache.stop();
+    });
+    await expect(cache.get()).rejects.toBeInstanceOf(CacheStoppedError);
   });
 });
 

@@ -16,18 +16,9 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { ERROR_TTL, KEY, TTL, WINDOW } from './persist/constants.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Bounds each wait for the page; generous, for a loaded machine. No assertion depends on it. */
 const STEP_TIMEOUT = 10_000;
 /** Wall-clock time of the first visit. */

@@ -15,20 +15,11 @@ import { build as esbuild } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { build as viteBuild, preview } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RESULTS = `${ROOT}test-results/`;
 const EXAMPLE_CONFIG = `${ROOT}examples/react/vite.config.ts`;
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Generous: a loaded 2-core machine; no step waits on real time for its outcome. */
 const STEP_TIMEOUT = 10_000;
 const ROWS = 20;

@@ -14,19 +14,10 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { backgroundCacheMachine } from '../../../src/index.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
 const CONFIG = fileURLToPath(new URL('../../../examples/browser/vite.config.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../test-results/', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /**
  * Short lifetimes (fresh for 800 ms, expired at 1.6 s) on the page's test clock (`?testclock`): time moves only
  * when a step calls {@link advance}, so every check holds however slowly the machine runs the page.

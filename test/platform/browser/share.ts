@@ -30,17 +30,8 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PageConfig } from './share-page.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const PAGE_SCRIPT = fileURLToPath(new URL('./share-page.ts', import.meta.url));
 /** The bound for "another takes over within a second". */
 const HAND_OFF_BOUND = 1_000;

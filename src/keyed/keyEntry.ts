@@ -25,7 +25,11 @@ export interface KeyPeek<V> {
   readonly error: unknown;
 }
 
-/** What every entry of a table shares: the clock, the lifetime settings, and where outcomes go. */
+/**
+ * What every entry of a table shares: the clock, the lifetime settings, and where outcomes go.
+ *
+ * @internal
+ */
 export interface KeyShared<V> {
   now(): number;
   /** The lifetime of a fetched value of `key` when computed per value, else `undefined` (throws when it breaks the rules). */

@@ -51,6 +51,8 @@ const EMPTY: readonly KeyChange[] = [];
  * exactly, and decides which keys exist (created by `get`, `refresh` and
  * `seed`; gone when `empty`; the least recently used evicted past
  * `maxEntries`). Its snapshot is a version-stamped summary: a value.
+ *
+ * @internal
  */
 export function createKeyedCacheLogic<V>(table: KeyTable<V>): KeyedCacheLogic<V> {
   return {

@@ -137,6 +137,8 @@ const flightsByRequest = new WeakMap<object, Flight<unknown>>();
 /**
  * The flight that `request` (a `get` or `refresh` event) started, if it
  * started one, even when it was superseded before its sender could join it.
+ *
+ * @internal
  */
 export const flightStartedBy = <V>(request: object): Flight<V> | undefined =>
   flightsByRequest.get(request) as Flight<V> | undefined;

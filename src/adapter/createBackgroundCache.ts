@@ -127,8 +127,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       report: (event) => this.#report(event),
       attempt: (fetch, signal) => this.#attempt(fetch, signal),
       lifetime: (value) => this.#lifetime(value),
-      releasedTimeout:
-        options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, ...bindTimers(clock) },
+      releasedTimeout: options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, clock },
     });
     this.actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
       input: {
@@ -445,12 +444,6 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     return this.#clock.now() - (Date.now() - storedAt);
   }
 }
-
-/** The timer functions of `clock`, bound to it. */
-const bindTimers = (clock: CacheClock) => ({
-  setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
-  clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
-});
 
 /** Runs a persister call; what it throws goes to its `onError`, never to a caller. */
 function guard(persist: CachePersister<unknown>, call: () => void): void {

@@ -137,14 +137,7 @@ class KeyedBackgroundCacheAdapter<K, V> implements KeyedBackgroundCache<K, V> {
       lifetime: (value, key) => lifetimeOf(ttl, refreshWindow, [value as V, key as K]),
       maxEntries: options.maxEntries,
       clock,
-      releasedTimeout:
-        options.fetchTimeout === undefined
-          ? undefined
-          : {
-              ms: options.fetchTimeout,
-              setTimeout: (fn: () => void, ms: number) => clock.setTimeout(fn, ms),
-              clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
-            },
+      releasedTimeout: options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, clock },
     });
     this.actor = createActor(createKeyedCacheLogic(this.table), inspectOption(options) || undefined);
     // However the registry ends (stopped, or failed loudly), its keys' flights are released and its timer cleared.

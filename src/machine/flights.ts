@@ -1,3 +1,4 @@
+import type { CacheClock } from '../adapter/clock.js';
 import type { FetchDoneEvent, FetchErrorEvent, FetchFn, FlightCommand } from './backgroundCacheMachine.js';
 
 const noop = (): void => {};
@@ -34,9 +35,7 @@ export interface FlightHost<V> {
    * while callers still wait on it (guarantee 14: every attempt settles within
    * it, also after a `seed`, `invalidate` or `stop()` superseded its flight).
    */
-  readonly releasedTimeout?:
-    | { readonly ms: number; setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void }
-    | undefined;
+  readonly releasedTimeout?: { readonly ms: number; readonly clock: CacheClock } | undefined;
 }
 
 /** Runs the fetch as a plain attempt: a synchronous throw counts as a rejection, a plain value as a resolution. */
@@ -218,7 +217,7 @@ export class FlightRunner<V> {
     const timeout = this.#host.releasedTimeout;
     if (timeout && flight.waiters > 0) {
       // The chart's timer for this attempt went with its state: keep the rest of it here.
-      const handle = timeout.setTimeout(
+      const handle = timeout.clock.setTimeout(
         // Cleared when the flight settles, so it fires only for the attempt it was armed for.
         () => {
           const reason = new DOMException(
@@ -231,7 +230,7 @@ export class FlightRunner<V> {
         },
         Math.max(0, flight.attemptAt + timeout.ms - this.#host.now()),
       );
-      flight.clearTimeout = () => timeout.clearTimeout(handle);
+      flight.clearTimeout = () => timeout.clock.clearTimeout(handle);
     }
   }
 

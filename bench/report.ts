@@ -10,9 +10,14 @@ import type { BenchSubject } from './subjects.js';
 /** How a scenario's numbers read. Time units are sampled in ns. */
 export type Unit = 'ns/op' | 'ms total' | 'bytes/instance' | 'bytes growth';
 
-/** A limit on ours: a ratio to a subject measured in the same rounds, or an amount. */
+/**
+ * A limit on ours: a ratio to a subject measured in the same rounds (`below`:
+ * strictly under `atMost`; `of`: a row of ours other than the main one), or
+ * an amount.
+ */
 export type Target =
-  { kind: 'ratio'; to: BenchSubject; atMost: number } | { kind: 'amount'; limit: number; inclusive: boolean };
+  | { kind: 'ratio'; to: BenchSubject; atMost: number; below?: boolean; of?: BenchSubject }
+  | { kind: 'amount'; limit: number; inclusive: boolean };
 
 /** One target's outcome. */
 export interface Verdict {
@@ -72,12 +77,13 @@ export function scenarioRow(
   const medians = new Map([...samples].map(([subject, values]) => [subject, toUnit(row.unit, median(values))]));
   const verdicts = row.targets.map((target): Verdict => {
     if (target.kind === 'ratio') {
-      const measured = pairedRatio(samples, ours, target.to);
+      const of = target.of ?? ours;
+      const measured = pairedRatio(samples, of, target.to);
       const against = target.to === floor ? 'floor' : target.to.name;
       return {
-        text: `<= ${target.atMost}x ${against}`,
+        text: `${of === ours ? '' : `${of.name}: `}${target.below ? '<' : '<='} ${target.atMost}x ${against}`,
         measured: formatRatio(measured),
-        met: measured <= target.atMost,
+        met: target.below ? measured < target.atMost : measured <= target.atMost,
       };
     }
     const measured = medians.get(ours) ?? Number.NaN;

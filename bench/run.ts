@@ -4,7 +4,8 @@
  *
  * Options: `--quick` (smaller sizes, for a look while working), `--only=a,c`
  * (a subset of scenarios), `--profile=c` or `--profile=e` (where the time of
- * a window read or a refresh cycle goes, ours and the floor). RESULTS.md is
+ * a window read or a refresh cycle goes, ours and the floor; add `--crowd`
+ * for 2,000 caches in their window at once). RESULTS.md is
  * written only by a full run, which then runs the keyed cache's bench
  * (`bench/keyed.ts`, also `npm run bench:keyed`).
  */
@@ -38,8 +39,12 @@ async function main(): Promise<void> {
   if (profileArg !== undefined) {
     if (profileArg !== 'c' && profileArg !== 'e')
       throw new RangeError(`Expected --profile=c or --profile=e, got ${profileArg}`);
+    // `--crowd`: as (c-crowd) and (e-crowd), many caches in their window at once.
+    const crowd = args.includes('--crowd');
     for (const subject of [ours, floor]) {
-      const shares = await profileWindow(subject, profileArg, quick ? 10 : 40);
+      const shares = crowd
+        ? await profileWindow(subject, profileArg, quick ? 3 : 6, FULL_SIZES.crowdedWindow.cachesPerWave)
+        : await profileWindow(subject, profileArg, quick ? 10 : 40);
       process.stdout.write(`\n${renderShares(`(${profileArg}) ${subject.name}`, shares)}\n`);
     }
     const scale = calibrateXState();

@@ -17,7 +17,7 @@ import {
   tryGetHit,
   windowRead,
 } from './scenarios.js';
-import { allSubjects, floor, lruCache, ours } from './subjects.js';
+import { allSubjects, floor, lruCache, ours, oursAllOptions, tanstackQuery } from './subjects.js';
 
 /** Sizes of one run. */
 export interface RunSizes {
@@ -25,6 +25,8 @@ export interface RunSizes {
   micro: { cpuTimeMs: number; batchSamples: number };
   windowRounds: number;
   window: WindowSettings;
+  /** The window scenarios again with many caches in their window at once (issue 14: 2,000). */
+  crowdedWindow: WindowSettings;
   coldRounds: number;
   coldCallers: number;
   heapRounds: number;
@@ -37,6 +39,7 @@ export const FULL_SIZES: RunSizes = {
   micro: { cpuTimeMs: 150, batchSamples: 4096 },
   windowRounds: 9,
   window: { cachesPerWave: 100, waves: 10, freshForMs: 10 },
+  crowdedWindow: { cachesPerWave: 2_000, waves: 1, freshForMs: 10 },
   coldRounds: 15,
   coldCallers: 10_000,
   heapRounds: 3,
@@ -49,6 +52,7 @@ export const QUICK_SIZES: RunSizes = {
   micro: { cpuTimeMs: 60, batchSamples: 4096 },
   windowRounds: 5,
   window: { cachesPerWave: 100, waves: 4, freshForMs: 10 },
+  crowdedWindow: { cachesPerWave: 2_000, waves: 1, freshForMs: 10 },
   coldRounds: 7,
   coldCallers: 10_000,
   heapRounds: 1,
@@ -57,6 +61,12 @@ export const QUICK_SIZES: RunSizes = {
 };
 
 const ratio = (to: typeof floor, atMost: number): Target => ({ kind: 'ratio', to, atMost });
+
+/** Issue 14: below TanStack Query's time in the same rounds, with no version 2 option and with every one set. */
+const belowTanStack: Target[] = [
+  { kind: 'ratio', to: tanstackQuery, atMost: 1, below: true },
+  { kind: 'ratio', to: tanstackQuery, atMost: 1, below: true, of: oursAllOptions },
+];
 
 /**
  * Runs the chosen scenarios and returns their rows in table order, logging
@@ -92,8 +102,12 @@ export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | 
     freshHit(allSubjects, microRounds, micro),
   );
   await add('b', 'tryGet()', 'ns/op', [ratio(floor, 1.5)], () => tryGetHit(allSubjects, microRounds, micro));
-  await add('c', 'read in the refresh window', 'ns/op', [ratio(floor, 3)], () =>
+  await add('c', 'read in the refresh window', 'ns/op', [ratio(floor, 3), ...belowTanStack], () =>
     windowRead(allSubjects, windowRounds, window),
+  );
+  const crowd = sizes.crowdedWindow.cachesPerWave.toLocaleString('en-US');
+  await add('c-crowd', `read in the refresh window, ${crowd} caches in it at once`, 'ns/op', belowTanStack, () =>
+    windowRead(allSubjects, windowRounds, sizes.crowdedWindow),
   );
   await add(
     'd',
@@ -102,8 +116,11 @@ export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | 
     [ratio(floor, 2)],
     () => coldSingleFlight(allSubjects, sizes.coldRounds, sizes.coldCallers),
   );
-  await add('e', 'refresh cycle, stale to refreshing to fresh', 'ns/op', [ratio(floor, 5)], () =>
+  await add('e', 'refresh cycle, stale to refreshing to fresh', 'ns/op', [ratio(floor, 5), ...belowTanStack], () =>
     refreshCycle(allSubjects, windowRounds, window),
+  );
+  await add('e-crowd', `refresh cycle, ${crowd} caches in the window at once`, 'ns/op', belowTanStack, () =>
+    refreshCycle(allSubjects, windowRounds, sizes.crowdedWindow),
   );
   if (wanted('g')) {
     const title = `heap growth over ${sizes.cycles.toLocaleString('en-US')} get/invalidate/seed cycles`;

@@ -111,6 +111,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   readonly #clock: CacheClock;
   readonly #options: BackgroundCacheOptions<V>;
   readonly #runner: FlightRunner<V>;
+  /** What the runner needs of the cache; tab sharing sets how an attempt runs. */
+  readonly #flightHost: { -readonly [K in keyof FlightHost<V>]: FlightHost<V>[K] };
   // A fresh hit hands back one settled promise per stored value, held no
   // longer than the snapshot that holds the value (never past its expiry).
   readonly #served = new WeakMap<object, Promise<V>>();
@@ -122,13 +124,13 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   constructor(options: BackgroundCacheOptions<V>, clock: CacheClock) {
     this.#options = options;
     this.#clock = clock;
-    this.#runner = new FlightRunner<V>({
+    this.#flightHost = {
       now: () => clock.now(),
       report: (event) => this.#report(event),
-      attempt: (fetch, signal) => this.#attempt(fetch, signal),
       lifetime: (value) => this.#lifetime(value),
       releasedTimeout: options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, clock },
-    });
+    };
+    this.#runner = new FlightRunner<V>(this.#flightHost);
     this.actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
       input: {
         ttl: typeof options.ttl === 'number' ? options.ttl : undefined,
@@ -163,13 +165,11 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     if (event.type === 'fetch.done') this.#stored(event.value, event.storedAt ?? event.now, true, true);
   }
 
+  /** One attempt as the one fetch among the tabs: the entry may be another cache's, with its age. */
   #attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>> {
-    const connection = this.#connection;
-    if (connection === undefined) return runFetch(fetch, signal).then((value) => ({ value }));
-    // One fetch among the tabs: the entry may be another cache's, with its age.
-    return connection
-      .fetch((attemptSignal) => runFetch(fetch, attemptSignal), signal, Date.now())
-      .then((entry) => ({ value: entry.value, storedAt: this.#fromWallClock(entry.storedAt) }));
+    return this.#connection!.fetch((attemptSignal) => runFetch(fetch, attemptSignal), signal, Date.now()).then(
+      (entry) => ({ value: entry.value, storedAt: this.#fromWallClock(entry.storedAt) }),
+    );
   }
 
   #lifetime(value: V): { ttl: number; refreshWindow: number } | undefined {
@@ -378,6 +378,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         },
         fetchTimeout: this.#options.fetchTimeout,
       });
+      // An attempt is then the one fetch among the tabs.
+      this.#flightHost.attempt = (fetch, signal) => this.#attempt(fetch, signal);
     }
     for (const trigger of refreshOn ?? []) {
       // A trigger reads as a caller would, but waits for nothing.

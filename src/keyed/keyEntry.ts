@@ -1,12 +1,7 @@
 import type { StateValue } from 'xstate';
-import type {
-  BackgroundCacheMachine,
-  FetchDoneEvent,
-  FetchErrorEvent,
-  FetchFn,
-} from '../machine/backgroundCacheMachine.js';
-import { FlightRunner, runFetch } from '../machine/flights.js';
-import type { AttemptResult, FlightHost } from '../machine/flights.js';
+import type { BackgroundCacheMachine, FetchDoneEvent, FetchErrorEvent } from '../machine/backgroundCacheMachine.js';
+import { FlightRunner } from '../machine/flights.js';
+import type { FlightHost } from '../machine/flights.js';
 import type { CacheTimes } from '../machine/timing.js';
 import type { SnapshotFrom } from 'xstate';
 import type { Deadline } from './deadlines.js';
@@ -39,8 +34,6 @@ export interface KeyShared<V> {
   /** `fetchTimeout` for an attempt the chart let go (see {@link FlightHost.releasedTimeout}). */
   readonly releasedTimeout: FlightHost<V>['releasedTimeout'];
 }
-
-const toResult = <V>(value: V): AttemptResult<V> => ({ value });
 
 /**
  * One key: its chart's snapshot, advanced by the registry with the chart's
@@ -104,10 +97,6 @@ export class KeyFlightHost<V> implements FlightHost<V> {
 
   now(): number {
     return this.#shared.now();
-  }
-
-  attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>> {
-    return runFetch(fetch, signal).then(toResult);
   }
 
   lifetime(value: V): CacheTimes | undefined {

@@ -20,10 +20,11 @@ export interface FlightHost<V> {
   /** The chart's clock. */
   now(): number;
   /**
-   * Runs one attempt: by default the fetch itself (a synchronous throw counts
-   * as a rejection); tab sharing runs it as the one fetch among the tabs.
+   * Runs one attempt when it is more than the fetch itself: tab sharing runs
+   * it as the one fetch among the tabs. Without it, the fetch is the attempt
+   * (a synchronous throw counts as a rejection).
    */
-  attempt(fetch: FetchFn<V>, signal: AbortSignal): Promise<AttemptResult<V>>;
+  readonly attempt?: ((fetch: FetchFn<V>, signal: AbortSignal) => Promise<AttemptResult<V>>) | undefined;
   /**
    * The lifetime of a fetched value when it is computed per value (else
    * `undefined`); throws the error its waiters reject with when the value's
@@ -39,8 +40,13 @@ export interface FlightHost<V> {
 }
 
 /** Runs the fetch as a plain attempt: a synchronous throw counts as a rejection, a plain value as a resolution. */
-export const runFetch = <V>(fetch: FetchFn<V>, signal: AbortSignal): Promise<V> =>
-  new Promise<V>((resolve) => resolve(fetch(signal)));
+export function runFetch<V>(fetch: FetchFn<V>, signal: AbortSignal): Promise<V> {
+  try {
+    return Promise.resolve(fetch(signal));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
 
 /**
  * One flight and everyone who may hear its outcome: its callers (waiters),
@@ -52,8 +58,6 @@ export const runFetch = <V>(fetch: FetchFn<V>, signal: AbortSignal): Promise<V> 
  * @internal
  */
 export class Flight<V> {
-  /** Settles with the flight's outcome, after the chart has seen it. */
-  readonly promise: Promise<V>;
   /** Callers waiting on the outcome. */
   waiters = 0;
   /** The chart still owns the flight: its outcome is reported and may be stored. */
@@ -70,33 +74,46 @@ export class Flight<V> {
   /** Clears the timeout kept for the attempt once the chart let go of it. */
   clearTimeout: (() => void) | undefined;
   settled = false;
-  readonly #resolve: (value: V) => void;
-  readonly #reject: (reason: unknown) => void;
+  // The promise is made when someone asks for it: a background refresh
+  // nobody waits on (the common case) settles without one.
+  #promise: Promise<V> | undefined;
+  #resolve: ((value: V) => void) | undefined;
+  #reject: ((reason: unknown) => void) | undefined;
+  #ok = false;
+  #result: unknown;
 
   constructor(
     readonly id: number,
     readonly fetch: FetchFn<V>,
-  ) {
-    let resolve!: (value: V) => void;
-    let reject!: (reason: unknown) => void;
-    this.promise = new Promise<V>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    this.#resolve = resolve;
-    this.#reject = reject;
-    // A background refresh may fail with nobody waiting (guarantee 4).
-    this.promise.catch(noop);
+  ) {}
+
+  /** Settles with the flight's outcome, after the chart has seen it. */
+  get promise(): Promise<V> {
+    if (this.#promise === undefined) {
+      if (this.settled) {
+        this.#promise = this.#ok ? Promise.resolve(this.#result as V) : Promise.reject(this.#result);
+      } else {
+        this.#promise = new Promise<V>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      }
+      // A flight may fail with nobody left waiting (guarantee 4).
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
   }
 
-  /** Settles every waiter, once. */
+  /** Settles every waiter, once: a second call changes nothing a caller sees. */
   settle(ok: boolean, result: unknown): void {
-    // A promise settles once: a second call changes nothing a caller sees.
-    this.settled = true;
     this.pending = false;
     this.clearTimeout?.();
-    if (ok) this.#resolve(result as V);
-    else this.#reject(result);
+    if (this.settled) return;
+    this.settled = true;
+    this.#ok = ok;
+    this.#result = result;
+    if (ok) this.#resolve?.(result as V);
+    else this.#reject?.(result);
   }
 
   /** Adds a caller that waits for the outcome; with a signal, the caller may leave (guarantee 13). */
@@ -239,18 +256,24 @@ export class FlightRunner<V> {
     const controller = (flight.controller = new AbortController());
     flight.pending = true;
     flight.attemptAt = this.#host.now();
-    this.#host.attempt(flight.fetch, controller.signal).then(
-      (result) => this.#done(flight, attempt, result),
-      (reason: unknown) => this.#failed(flight, attempt, reason),
-    );
+    const failed = (reason: unknown): void => this.#failed(flight, attempt, reason);
+    const shared = this.#host.attempt;
+    if (shared === undefined) {
+      runFetch(flight.fetch, controller.signal).then((value) => this.#done(flight, attempt, value, undefined), failed);
+    } else {
+      shared(flight.fetch, controller.signal).then(
+        (result) => this.#done(flight, attempt, result.value, result.storedAt),
+        failed,
+      );
+    }
   }
 
-  #done(flight: Flight<V>, attempt: number, result: AttemptResult<V>): void {
+  #done(flight: Flight<V>, attempt: number, value: V, storedAt: number | undefined): void {
     if (attempt !== flight.attempts || flight.settled) return;
     if (flight.owned) {
       let lifetime;
       try {
-        lifetime = this.#host.lifetime(result.value);
+        lifetime = this.#host.lifetime(value);
       } catch (error) {
         // A value whose lifetime breaks the rules is a failed attempt.
         this.#failed(flight, attempt, error);
@@ -263,18 +286,18 @@ export class FlightRunner<V> {
           type: 'fetch.done',
           flight: flight.id,
           now: this.#host.now(),
-          value: result.value,
-          storedAt: result.storedAt,
+          value,
+          storedAt,
           ...lifetime,
         });
       } catch (error) {
         // The chart could not take the outcome: its waiters must not wait forever.
-        flight.settle(true, result.value);
+        flight.settle(true, value);
         throw error;
       }
       return;
     }
-    flight.settle(true, result.value);
+    flight.settle(true, value);
   }
 
   #failed(flight: Flight<V>, attempt: number, reason: unknown): void {

@@ -295,6 +295,29 @@ describe('the flight runner', () => {
   });
 });
 
+describe('a flight nobody waited on while it flew', () => {
+  it('should still hand its outcome to whoever asks after it settled, and settle only once', async () => {
+    for (const ok of [true, false]) {
+      const flights = new FlightRunner<string>({ report: () => {}, now: () => 0, lifetime: () => undefined });
+      flights.command({
+        type: 'flight.start',
+        flight: 1,
+        fetch: () => new Promise(() => {}),
+        request: { type: 'get' } as never,
+      });
+      const flight = flights.current!;
+      // A background refresh: its outcome comes before anyone asks for its promise.
+      flights.command(
+        ok ? { type: 'flight.done', flight: 1, value: 'v1' } : { type: 'flight.fail', flight: 1, reason: 'down' },
+      );
+      flight.settle(!ok, 'second');
+      if (ok) await expect(flight.promise).resolves.toBe('v1');
+      else await expect(flight.promise).rejects.toBe('down');
+      expect(flight.promise).toBe(flight.promise);
+    }
+  });
+});
+
 describe('a result that arrives once its attempt’s time is up', () => {
   it('should take an answer that comes in the very millisecond its timeout is due', async () => {
     const { cache, clock, fetch } = setup({ fetchTimeout: 1_000 });

@@ -83,15 +83,11 @@ class SystemClock implements CacheClock {
 /**
  * Wraps `clock` so that its timers never fire early: a delay longer than
  * {@link MAX_TIMER_DELAY} is split into timers that each fit, and a timer is
- * re-armed until `clock.now()` has reached its deadline. A delay of
- * `Infinity` arms nothing: it never fires.
+ * re-armed until `clock.now()` has reached its deadline.
  */
 export function withLongTimers(clock: CacheClock): CacheClock {
   return new LongTimerClock(clock);
 }
-
-/** The handle of a timer that was never armed. */
-const NEVER = {};
 
 class LongTimerClock implements CacheClock {
   readonly #clock: CacheClock;
@@ -105,12 +101,11 @@ class LongTimerClock implements CacheClock {
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
-    // A wait the chart may never end (no `fetchTimeout`): no timer at all.
-    return ms === Infinity ? NEVER : new LongTimer(this.#clock, this.#clock.now() + ms, fn, ms);
+    return new LongTimer(this.#clock, this.#clock.now() + ms, fn, ms);
   }
 
   clearTimeout(handle: unknown): void {
-    if (handle !== NEVER) (handle as LongTimer).cancel();
+    (handle as LongTimer).cancel();
   }
 }
 

@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import type { Actor, StateValue } from 'xstate';
-import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
+import { chartFor } from '../machine/backgroundCacheMachine.js';
 import type {
   BackgroundCacheContext,
   BackgroundCacheMachine,
@@ -131,7 +131,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
       releasedTimeout: options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, clock },
     };
     this.#runner = new FlightRunner<V>(this.#flightHost);
-    this.actor = createActor(backgroundCacheMachine as unknown as BackgroundCacheMachine<V>, {
+    this.actor = createActor(chartFor<V>(options.fetchTimeout), {
       input: {
         ttl: typeof options.ttl === 'number' ? options.ttl : undefined,
         refreshWindow: typeof options.refreshWindow === 'number' ? options.refreshWindow : undefined,
@@ -249,7 +249,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     }
     const event: GetEvent<V> = { type: 'get', now, fetch };
     this.actor.send(event);
-    if (servable) return this.#serve(context);
+    // The context the read judged is gone with its step: no memo for it.
+    if (servable) return Promise.resolve(context.value as V);
     if (!join) return Promise.resolve(undefined as V);
     // The caller waits on the flight its get started, or the one it joined. An
     // observer or fetch that re-enters the cache may supersede that flight in

@@ -1,6 +1,6 @@
 import { createActor } from 'xstate';
 import type { AnyActorRef, AnyActorScope, EventObject, StateValue } from 'xstate';
-import { backgroundCacheMachine } from '../machine/backgroundCacheMachine.js';
+import { chartFor } from '../machine/backgroundCacheMachine.js';
 import type { CacheClock } from '../adapter/clock.js';
 import type {
   BackgroundCacheInput,
@@ -78,7 +78,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   readonly #deadlines: Deadlines<KeyEntry<V>>;
   /** The chart's initial snapshot (`empty`), shared by every new key. */
   readonly #initial: KeySnapshot<V>;
-  readonly #machine = backgroundCacheMachine as unknown as BackgroundCacheMachine<V>;
+  readonly #machine: BackgroundCacheMachine<V>;
   /** The registry: the one timer and every flight outcome go to it. Known from its first event. */
   #registry: AnyActorRef | undefined;
   /** The scope every key chart runs in, made once. */
@@ -101,6 +101,7 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
     this.#clock = settings.clock;
     this.#lifetime = settings.lifetime;
     this.releasedTimeout = settings.releasedTimeout;
+    this.#machine = chartFor<V>(settings.chart.fetchTimeout);
     this.#deadlines = new Deadlines(settings.clock, () => this.#registry!.send({ type: 'deadlines.due' }));
     // An actor never started: its snapshot is the chart's initial one.
     this.#initial = createActor(this.#machine, { input: settings.chart }).getSnapshot();
@@ -187,8 +188,6 @@ export class KeyTable<V> implements ChartEffects, KeyShared<V> {
   // What the key charts ask for (ChartEffects), while one of them steps.
 
   schedule(id: string, event: EventObject, delay: number): void {
-    // A wait the chart may never end (no `fetchTimeout`): nothing to schedule.
-    if (delay === Infinity) return;
     const entry = this.#current!;
     entry.deadline = this.#deadlines.add(entry, id, event, delay, entry.deadline);
   }

@@ -200,11 +200,13 @@ const lifetimeOf = (context: BackgroundCacheContext, event: Lifetime): CacheTime
 const storedAtOf = (event: SeedEvent | FetchDoneEvent): number => event.storedAt ?? event.now;
 
 /**
- * Builds the chart for values of type `V`. There is one chart at run time,
- * {@link backgroundCacheMachine}; this function exists so that its type can be
- * instantiated for a value type.
+ * Builds the chart for values of type `V` (the function lets its type be
+ * instantiated for a value type). `timesAttempts: false` leaves out the one
+ * transition that only a `fetchTimeout` can take (`refreshing` after
+ * `fetchTimeout`), so that a cache without one books no timer per attempt;
+ * everything else is the same chart.
  */
-const defineBackgroundCacheMachine = <V>() =>
+const defineBackgroundCacheMachine = <V>(timesAttempts: boolean) =>
   setup({
     // One cast object: `types` only informs TypeScript, so it costs no bytes.
     // The cast is what carries the types (the lint rule sees only the receiver).
@@ -271,8 +273,10 @@ const defineBackgroundCacheMachine = <V>() =>
       /** Until the value's age reaches `ttl`. */
       expireAfter: ({ context, event }) => until(context.storedAt! + context.ttl, context, event),
       /**
-       * Until the attempt has run `fetchTimeout` ms. Without one, `Infinity`:
-       * the cache's clock arms no timer for it (and the guard ignores one that fires).
+       * Until the attempt has run `fetchTimeout` ms. Without one, `Infinity`,
+       * and the guard ignores the timer should a clock fire it: only this whole
+       * chart run alone gets here (a cache without `fetchTimeout` runs the
+       * chart without this transition, see `chartFor`).
        */
       fetchTimeout: ({ context, event }) =>
         context.policy.fetchTimeout === undefined
@@ -475,9 +479,7 @@ const defineBackgroundCacheMachine = <V>() =>
       },
       refreshing: {
         initial: 'withoutPrevious',
-        after: {
-          fetchTimeout: { guard: 'hasFetchTimeout', actions: 'timeOutAttempt' },
-        },
+        after: timesAttempts ? { fetchTimeout: { guard: 'hasFetchTimeout', actions: 'timeOutAttempt' } } : {},
         on: {
           'fetch.done': [
             // A result that arrives once the attempt's time is up is ignored, even
@@ -602,4 +604,24 @@ export type BackgroundCacheMachine<V = unknown> = ReturnType<typeof defineBackgr
  *   actor.send({ type: 'seed', now: clock.now(), value: 'v1' });
  *   actor.getSnapshot().value; // { current: 'fresh' }
  */
-export const backgroundCacheMachine: BackgroundCacheMachine = defineBackgroundCacheMachine<unknown>();
+export const backgroundCacheMachine: BackgroundCacheMachine = defineBackgroundCacheMachine<unknown>(true);
+
+/**
+ * {@link backgroundCacheMachine} without its `fetchTimeout` transition, which
+ * no attempt can take when there is no `fetchTimeout`: what such a cache runs
+ * (one timer fewer booked and cancelled per refresh).
+ *
+ * @internal
+ */
+const untimedBackgroundCacheMachine: BackgroundCacheMachine = defineBackgroundCacheMachine<unknown>(false);
+
+/**
+ * The chart a cache with this `fetchTimeout` runs: the whole chart, or the
+ * same without the transition only a `fetchTimeout` takes.
+ *
+ * @internal
+ */
+export const chartFor = <V>(fetchTimeout: number | undefined): BackgroundCacheMachine<V> =>
+  (fetchTimeout === undefined
+    ? untimedBackgroundCacheMachine
+    : backgroundCacheMachine) as unknown as BackgroundCacheMachine<V>;

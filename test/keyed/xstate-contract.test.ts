@@ -8,6 +8,7 @@ import { createActor } from 'xstate';
 import type { ActorLogic, AnyActorScope, EventObject, ExecutableActionObject, Snapshot } from 'xstate';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backgroundCacheMachine } from '../../src/index.js';
+import { chartFor } from '../../src/machine/backgroundCacheMachine.js';
 import { createChartScope, shareEmptyTags, STOP_EVENT_TYPE } from '../../src/keyed/xstateSeams.js';
 import type { ChartEffects } from '../../src/keyed/xstateSeams.js';
 import { flush } from '../helpers.js';
@@ -124,7 +125,8 @@ describe('when that behaviour breaks: loud, never a hang', () => {
     const waiting = s.cache.get('b');
     await Promise.resolve();
     const broken = new Error('XState changed');
-    vi.spyOn(backgroundCacheMachine, 'transition').mockImplementation(() => {
+    // The chart a cache without `fetchTimeout` runs.
+    vi.spyOn(chartFor(undefined), 'transition').mockImplementation(() => {
       throw broken;
     });
     const first = s.cache.get('a');

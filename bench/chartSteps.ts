@@ -1,0 +1,109 @@
+/**
+ * What the chart's own steps cost, measured alone, stepped as the caches step
+ * it but with nothing else around: no fetch called, no flight, no timer armed.
+ * This is the floor of any cache whose every state change is a step of this
+ * chart, so the tables print it beside the peers. A refresh of a value in its
+ * window takes three steps (SPEC: the delayed move into the window, the read,
+ * the landing).
+ *
+ * - `'actor'`: as the single cache steps it, an XState actor of the chart
+ *   (`actor.send`; its scheduler books the delayed events on a clock that
+ *   arms nothing).
+ * - `'table'`: as the keyed cache steps each key, the chart's
+ *   `transition(snapshot, event, scope)` in one scope made once, whose
+ *   delayed events and commands go nowhere.
+ */
+import { createActor } from 'xstate';
+import type { ActorLogic, AnyActorScope, EventObject, Snapshot } from 'xstate';
+import { backgroundCacheMachine } from '../src/index.js';
+import type { BackgroundCacheEvent } from '../src/index.js';
+import { createChartScope } from '../src/keyed/xstateSeams.js';
+import { median } from './harness.js';
+
+/** Median ns per step of one refresh, each step timed over a batch. */
+export interface ChartStepCosts {
+  /** `current.fresh` to `current.stale`: the delayed event of `refreshAfter`. */
+  intoWindow: number;
+  /** `current.stale` to `refreshing.withPrevious`: the read that starts the refresh. */
+  read: number;
+  /** `refreshing.withPrevious` to `current.fresh`: the fetch's value stored. */
+  landing: number;
+}
+
+const HOUR = 3_600_000;
+
+const noop = (): void => {};
+
+/** A clock whose timers never fire: the actor books its delayed events, nothing runs them. */
+const inertClock = { setTimeout: () => 0, clearTimeout: noop };
+
+/** A real actor scope, as the keyed cache's registry gets one from XState. */
+function registryScope(): AnyActorScope {
+  let scope: AnyActorScope | undefined;
+  const probe: ActorLogic<Snapshot<undefined>, EventObject> = {
+    getInitialSnapshot: () => ({ status: 'active', output: undefined, error: undefined }),
+    transition: (snapshot, _event, actorScope) => {
+      scope = actorScope;
+      return snapshot;
+    },
+    getPersistedSnapshot: (snapshot) => snapshot,
+  };
+  const actor = createActor(probe).start();
+  actor.send({ type: 'probe' });
+  actor.stop();
+  return scope!;
+}
+
+/** Steps the chart by one event and returns its state, as the cache of `mode` would. */
+type Stepper = (event: BackgroundCacheEvent | EventObject) => { value: unknown; context: { flight: number } };
+
+function stepper(mode: 'actor' | 'table', now: () => number): Stepper {
+  const input = { ttl: HOUR, refreshWindow: HOUR - 5, now };
+  if (mode === 'actor') {
+    const actor = createActor(backgroundCacheMachine, { input, clock: inertClock }).start();
+    return (event) => {
+      actor.send(event as BackgroundCacheEvent);
+      return actor.getSnapshot();
+    };
+  }
+  const scope = createChartScope(registryScope(), { schedule: noop, cancel: noop, emit: noop, defer: noop });
+  let snapshot = createActor(backgroundCacheMachine, { input }).getSnapshot();
+  return (event) => (snapshot = backgroundCacheMachine.transition(snapshot, event as never, scope as never));
+}
+
+/**
+ * Times the three steps of a refresh on the bare chart, `batches` batches of
+ * `cycles` refreshes each, and returns the medians per step.
+ */
+export function measureChartSteps(mode: 'actor' | 'table', batches = 7, cycles = 20_000): ChartStepCosts {
+  let now = 0;
+  const fetch = (): number => now;
+  const windowEvent: EventObject = {
+    type: backgroundCacheMachine.getStateNodeById('backgroundCache.current.fresh').after[0]!.eventType,
+  };
+  const step = stepper(mode, () => now);
+  let snapshot = step({ type: 'seed', now, value: 0 });
+  const samples: Record<keyof ChartStepCosts, number[]> = { intoWindow: [], read: [], landing: [] };
+  for (let batch = -1; batch < batches; batch++) {
+    const spent = { intoWindow: 0, read: 0, landing: 0 };
+    for (let i = 0; i < cycles; i++) {
+      now += 10;
+      const t0 = performance.now();
+      step(windowEvent);
+      const t1 = performance.now();
+      const { flight } = step({ type: 'get', now, fetch }).context;
+      const t2 = performance.now();
+      snapshot = step({ type: 'fetch.done', flight, now, value: now });
+      const t3 = performance.now();
+      spent.intoWindow += t1 - t0;
+      spent.read += t2 - t1;
+      spent.landing += t3 - t2;
+    }
+    // The first batch warms the JIT up.
+    if (batch < 0) continue;
+    for (const step of ['intoWindow', 'read', 'landing'] as const) samples[step].push((spent[step] * 1e6) / cycles);
+  }
+  const value = JSON.stringify(snapshot.value);
+  if (value !== '{"current":"fresh"}') throw new Error(`the chart's refresh cycle ended in ${value}`);
+  return { intoWindow: median(samples.intoWindow), read: median(samples.read), landing: median(samples.landing) };
+}

@@ -3,6 +3,7 @@
  * which targets. `run.ts` runs it and reports; the smoke test runs the
  * scenarios at tiny sizes.
  */
+import { measureChartSteps } from './chartSteps.js';
 import { median } from './harness.js';
 import type { RoundSamples } from './harness.js';
 import { formatAmount, scenarioRow } from './report.js';
@@ -134,6 +135,20 @@ export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | 
     }
     const targets: Target[] = [{ kind: 'amount', limit: 1_000_000, inclusive: false }];
     rows.push(scenarioRow({ id: 'g', title, unit: 'bytes growth', targets, notes }, samples, ours, floor));
+  }
+  const windowRows = rows.filter((row) => ['c', 'e'].includes(row.id));
+  if (windowRows.length > 0) {
+    // The floor of any cache that steps this chart: its own steps, alone.
+    process.stderr.write("the chart's own steps...\n");
+    const steps = measureChartSteps('actor');
+    for (const row of windowRows) {
+      const floorNs = row.id === 'c' ? steps.read : steps.read + steps.landing;
+      const what = row.id === 'c' ? 'the read' : 'the read and the landing';
+      row.notes.push(
+        `the chart's own step${row.id === 'c' ? '' : 's'} (${what}, an actor of the chart alone: no fetch, no timer armed): ` +
+          `${formatAmount('ns/op', floorNs)}, against ${formatAmount('ns/op', row.medians.get(tanstackQuery) ?? NaN)} for TanStack's whole ${row.id === 'c' ? 'read' : 'cycle'}`,
+      );
+    }
   }
   const heapRow = rows.find((row) => row.id === 'f');
   if (heapRow && rows.length > 1) {

@@ -7,6 +7,7 @@ import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
 import type { FetchFn } from '../../src/index.js';
+import { measureChartSteps } from '../../bench/chartSteps.js';
 import { createFloorCache } from '../../bench/floorCache.js';
 import type { SameSemanticsCache } from '../../bench/floorCache.js';
 import { renderTable, scenarioRow } from '../../bench/report.js';
@@ -62,6 +63,14 @@ describe('the benchmark scenarios, at tiny sizes', { timeout: 30_000 }, () => {
     const settings = { cachesPerWave: 5, waves: 2, freshForMs: 10 };
     expectNumbers(await windowRead([ours, floor], 2, settings, manualTime()), [ours, floor], 2);
     expectNumbers(await refreshCycle([ours, floor], 2, settings, manualTime()), [ours, floor], 2);
+  });
+
+  it("should time the chart's own steps of a refresh, as the single and the keyed cache step it", () => {
+    for (const mode of ['actor', 'table'] as const) {
+      // It throws unless the three steps end where a refresh ends, in `current.fresh`.
+      const steps = measureChartSteps(mode, 1, 20);
+      for (const ns of [steps.intoWindow, steps.read, steps.landing]) expect(ns).toBeGreaterThan(0);
+    }
   });
 
   it('should time a cold single flight, measure heap per instance and run get/invalidate/seed cycles', async () => {

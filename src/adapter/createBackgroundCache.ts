@@ -103,6 +103,13 @@ export interface BackgroundCache<V> extends DisposeMethod {
 
 const noop = (): void => {};
 
+/**
+ * A fresh hit hands back one settled promise per stored value, held no
+ * longer than the snapshot context that holds the value (never past its
+ * expiry). Contexts are never shared between caches, so one map serves all.
+ */
+const servedByContext = new WeakMap<object, Promise<unknown>>();
+
 const isThenable = (input: unknown): input is PromiseLike<unknown> =>
   typeof (input as PromiseLike<unknown> | null)?.then === 'function';
 
@@ -113,10 +120,8 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   readonly #runner: FlightRunner<V>;
   /** What the runner needs of the cache; tab sharing sets how an attempt runs. */
   readonly #flightHost: { -readonly [K in keyof FlightHost<V>]: FlightHost<V>[K] };
-  // A fresh hit hands back one settled promise per stored value, held no
-  // longer than the snapshot that holds the value (never past its expiry).
-  readonly #served = new WeakMap<object, Promise<V>>();
-  readonly #unsubscribe: (() => void)[] = [];
+  /** Unsubscribes the refresh triggers; made only when there are some. */
+  #unsubscribe: (() => void)[] | undefined;
   #connection: SharingConnection<V> | undefined;
   /** While an asynchronous restore is pending: reads wait for it (guarantee 16). */
   #restoring: Promise<void> | undefined;
@@ -124,8 +129,9 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   constructor(options: BackgroundCacheOptions<V>, clock: CacheClock) {
     this.#options = options;
     this.#clock = clock;
+    const now = () => clock.now();
     this.#flightHost = {
-      now: () => clock.now(),
+      now,
       report: (event) => this.#report(event),
       lifetime: (value) => this.#lifetime(value),
       releasedTimeout: options.fetchTimeout === undefined ? undefined : { ms: options.fetchTimeout, clock },
@@ -139,22 +145,14 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
         retry: options.retry,
         retryDelay: options.retryDelay,
         errorTtl: options.errorTtl,
-        now: () => clock.now(),
+        now,
       },
       clock,
       ...inspectOption(options),
     });
-    // The chart decides every step of a flight; the runner carries it out.
-    for (const type of [
-      'flight.start',
-      'flight.retry',
-      'flight.timeout',
-      'flight.done',
-      'flight.fail',
-      'flight.release',
-    ] as const) {
-      this.actor.on(type, (command) => this.#runner.command(command));
-    }
+    // The chart decides every step of a flight; the runner carries it out. (It
+    // emits nothing else; one listener for all, rather than one per command.)
+    this.actor.on('*', (command) => this.#runner.command(command));
     this.actor.start();
   }
 
@@ -277,10 +275,10 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
   }
 
   #serve(context: BackgroundCacheContext<V>): Promise<V> {
-    let promise = this.#served.get(context);
+    let promise = servedByContext.get(context) as Promise<V> | undefined;
     if (promise === undefined) {
       promise = Promise.resolve(context.value as V);
-      this.#served.set(context, promise);
+      servedByContext.set(context, promise);
     }
     return promise;
   }
@@ -351,7 +349,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     this.#runner.release();
     this.#restoring = undefined;
     this.actor.stop();
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    for (const unsubscribe of this.#unsubscribe?.splice(0) ?? []) unsubscribe();
     this.#connection?.close();
   }
 
@@ -384,7 +382,7 @@ class BackgroundCacheAdapter<V> implements BackgroundCache<V> {
     }
     for (const trigger of refreshOn ?? []) {
       // A trigger reads as a caller would, but waits for nothing.
-      this.#unsubscribe.push(trigger.subscribe(() => void this.#read(fetch!, undefined, false).catch(noop)));
+      (this.#unsubscribe ??= []).push(trigger.subscribe(() => void this.#read(fetch!, undefined, false).catch(noop)));
     }
     if (persist) this.#restore(persist);
   }

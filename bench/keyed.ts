@@ -394,6 +394,7 @@ async function scenarioH(): Promise<{ lines: string[]; met: boolean }> {
     );
   }
   process.stderr.write("(h) the chart's own steps...\n");
+  collectGarbage();
   const steps = measureChartSteps('table');
   const chartUs = (steps.intoWindow + steps.read + steps.landing) / 1_000;
   lines.push(

@@ -4,7 +4,7 @@
  * scenarios at tiny sizes.
  */
 import { measureChartSteps } from './chartSteps.js';
-import { median } from './harness.js';
+import { collectGarbage, median } from './harness.js';
 import type { RoundSamples } from './harness.js';
 import { formatAmount, scenarioRow } from './report.js';
 import type { ScenarioRow, Target } from './report.js';
@@ -140,6 +140,7 @@ export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | 
   if (windowRows.length > 0) {
     // The floor of any cache that steps this chart: its own steps, alone.
     process.stderr.write("the chart's own steps...\n");
+    collectGarbage();
     const steps = measureChartSteps('actor');
     for (const row of windowRows) {
       const floorNs = row.id === 'c' ? steps.read : steps.read + steps.landing;

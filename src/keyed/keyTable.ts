@@ -50,8 +50,9 @@ const INVALIDATE: EventObject = { type: 'invalidate' };
 
 /**
  * Every key of a keyed cache, owned by the registry's logic. Each entry's
- * state is a snapshot of {@link backgroundCacheMachine}, advanced by the
- * chart's own transition function; the table decides which entries exist:
+ * state is a snapshot of {@link backgroundCacheMachine} (less its timeout
+ * transition when there is no `fetchTimeout`, see `chartFor`), advanced by
+ * the chart's own transition function; the table decides which entries exist:
  *
  * - `get`, `refresh` and `seed` create a key's entry; an entry whose chart
  *   reaches `empty` (expired, invalidated, failed with no `errorTtl`) is

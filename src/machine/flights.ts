@@ -85,6 +85,8 @@ export class Flight<V> {
   constructor(
     readonly id: number,
     readonly fetch: FetchFn<V>,
+    /** The read that started it (its `get` or `refresh` event). */
+    readonly request: object,
   ) {}
 
   /** Settles with the flight's outcome, after the chart has seen it. */
@@ -148,11 +150,18 @@ export class Flight<V> {
   }
 }
 
+/**
+ * Flights let go of, by the read that started them. Only these: a flight still
+ * owned is its runner's `current`, and a flight cannot settle in the turn that
+ * started it (its outcome comes in a later one), so no entry is made for the
+ * common case, a flight that ends owned.
+ */
 const flightsByRequest = new WeakMap<object, Flight<unknown>>();
 
 /**
- * The flight that `request` (a `get` or `refresh` event) started, if it
- * started one, even when it was superseded before its sender could join it.
+ * The flight that `request` (a `get` or `refresh` event) started if it was
+ * superseded since, so that its sender can still join it; `undefined`
+ * otherwise (a flight still in flight is its runner's `current`).
  *
  * @internal
  */
@@ -182,8 +191,7 @@ export class FlightRunner<V> {
     const flight = this.current;
     switch (command.type) {
       case 'flight.start': {
-        const started = new Flight<V>(command.flight, command.fetch);
-        flightsByRequest.set(command.request, started as Flight<unknown>);
+        const started = new Flight<V>(command.flight, command.fetch, command.request);
         this.current = started;
         this.#attempt(started);
         return;
@@ -225,6 +233,8 @@ export class FlightRunner<V> {
     const flight = this.current;
     if (flight === undefined) return;
     this.current = undefined;
+    // Its sender may not have joined it yet (a fetch or an observer that re-enters the cache).
+    flightsByRequest.set(flight.request, flight as Flight<unknown>);
     flight.owned = false;
     if (!flight.pending) {
       flight.settle(false, flight.lastReason);

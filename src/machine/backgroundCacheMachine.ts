@@ -582,7 +582,8 @@ export type BackgroundCacheMachine<V = unknown> = ReturnType<typeof defineBackgr
  * `invalidate` events stamped with `clock.now()`, and run its fetches as its
  * emitted `flight.*` commands ask ({@link FlightCommand}), reporting each
  * attempt's outcome as `fetch.done` or `fetch.error`; or use it through
- * {@link createBackgroundCache}, which does all of that.
+ * {@link createBackgroundCache}, which does all of that (a cache without
+ * `fetchTimeout` runs this chart less its one `after fetchTimeout` transition).
  *
  * | state | meaning |
  * | --- | --- |

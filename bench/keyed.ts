@@ -24,25 +24,10 @@ import { SimulatedClock } from 'xstate';
 import { createKeyedBackgroundCache, createSystemClock } from '../src/index.js';
 import type { CacheClock } from '../src/index.js';
 import { measureChartSteps } from './chartSteps.js';
+import { collectGarbage, heapUsed, median, sleep } from './harness.js';
 
 const quick = process.argv.includes('--quick');
 const HOUR = 3_600_000;
-
-const collectGarbage = (): void => {
-  globalThis.gc?.();
-  globalThis.gc?.();
-};
-
-function heapUsed(): number {
-  collectGarbage();
-  return process.memoryUsage().heapUsed;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** Median ns per call of `fn` (mitata: batched, warmed up; its p50). */
 async function nsPerCall(fn: () => unknown): Promise<number> {
@@ -209,7 +194,6 @@ async function leakCheck(operations: number, distinctKeys: number, maxEntries: n
 /** Lifetimes of scenario (h): a value is fresh for FRESH_MS, then in its window for an hour. */
 const FRESH_MS = 5;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One keyed cache of scenario (h), driven the same way whatever its library. */

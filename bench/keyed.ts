@@ -381,12 +381,16 @@ async function scenarioH(): Promise<{ lines: string[]; met: boolean }> {
   collectGarbage();
   const steps = measureChartSteps('table');
   const chartUs = (steps.intoWindow + steps.read + steps.landing) / 1_000;
+  const skeleton = measureChartSteps('table', undefined, undefined, 'skeleton');
+  const skeletonUs = (skeleton.intoWindow + skeleton.read + skeleton.landing) / 1_000;
   lines.push(
     '',
     `The chart's own three steps of one refresh, stepped as the keyed cache steps each key but alone (no fetch, no flight, ` +
       `no timer): ${chartUs.toFixed(1)} µs (into the window ${(steps.intoWindow / 1_000).toFixed(1)}, the read ` +
       `${(steps.read / 1_000).toFixed(1)}, the landing ${(steps.landing / 1_000).toFixed(1)}), that is at most ` +
-      `${(1_000 / chartUs).toFixed(1)}k refreshes/s for any keyed cache whose every key lives by this chart.`,
+      `${(1_000 / chartUs).toFixed(1)}k refreshes/s for any keyed cache whose every key lives by this chart. ` +
+      `XState's skeleton of it (SPEC's states and three timers on the refresh path, one assign and one emit per step, ` +
+      `nothing else): ${skeletonUs.toFixed(1)} µs, the least any chart with SPEC's states costs XState per refresh.`,
   );
   const heapKeys = quick ? 20_000 : 100_000;
   process.stderr.write(`(h) heap per idle key at ${heapKeys.toLocaleString('en-US')} keys...\n`);

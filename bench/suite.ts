@@ -142,12 +142,14 @@ export async function runScenarios(sizes: RunSizes, only: ReadonlySet<string> | 
     process.stderr.write("the chart's own steps...\n");
     collectGarbage();
     const steps = measureChartSteps('actor');
+    const skeleton = measureChartSteps('actor', undefined, undefined, 'skeleton');
     for (const row of windowRows) {
-      const floorNs = row.id === 'c' ? steps.read : steps.read + steps.landing;
+      const cost = (of: typeof steps): number => (row.id === 'c' ? of.read : of.read + of.landing);
       const what = row.id === 'c' ? 'the read' : 'the read and the landing';
       row.notes.push(
         `the chart's own step${row.id === 'c' ? '' : 's'} (${what}, an actor of the chart alone: no fetch, no timer armed): ` +
-          `${formatAmount('ns/op', floorNs)}, against ${formatAmount('ns/op', row.medians.get(tanstackQuery) ?? NaN)} for TanStack's whole ${row.id === 'c' ? 'read' : 'cycle'}`,
+          `${formatAmount('ns/op', cost(steps))}; XState's skeleton of the chart (SPEC's states and timers, nothing else): ` +
+          `${formatAmount('ns/op', cost(skeleton))}; against ${formatAmount('ns/op', row.medians.get(tanstackQuery) ?? NaN)} for TanStack's whole ${row.id === 'c' ? 'read' : 'cycle'}`,
       );
     }
   }

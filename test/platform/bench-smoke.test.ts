@@ -5,9 +5,10 @@
  */
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { createBackgroundCache } from '../../src/index.js';
+import { backgroundCacheMachine, createBackgroundCache } from '../../src/index.js';
 import type { FetchFn } from '../../src/index.js';
-import { measureChartSteps } from '../../bench/chartSteps.js';
+import { createActor, SimulatedClock } from 'xstate';
+import { measureChartSteps, xstateSkeleton } from '../../bench/chartSteps.js';
 import { createFloorCache } from '../../bench/floorCache.js';
 import type { SameSemanticsCache } from '../../bench/floorCache.js';
 import { renderTable, scenarioRow } from '../../bench/report.js';
@@ -65,12 +66,41 @@ describe('the benchmark scenarios, at tiny sizes', { timeout: 30_000 }, () => {
     expectNumbers(await refreshCycle([ours, floor], 2, settings, manualTime()), [ours, floor], 2);
   });
 
-  it("should time the chart's own steps of a refresh, as the single and the keyed cache step it", () => {
+  it("should time the chart's own steps of a refresh and XState's skeleton of them, as the single and the keyed cache step it", () => {
     for (const mode of ['actor', 'table'] as const) {
-      // It throws unless the three steps end where a refresh ends, in `current.fresh`.
-      const steps = measureChartSteps(mode, 1, 20);
-      for (const ns of [steps.intoWindow, steps.read, steps.landing]) expect(ns).toBeGreaterThan(0);
+      for (const which of ['cache', 'skeleton'] as const) {
+        // It throws unless the three steps end where a refresh ends, in `current.fresh`.
+        const steps = measureChartSteps(mode, 1, 20, which);
+        for (const ns of [steps.intoWindow, steps.read, steps.landing]) expect(ns).toBeGreaterThan(0);
+      }
     }
+  });
+
+  it("should take XState's skeleton through the states the chart takes on a refresh, with the same timers", () => {
+    const clock = new SimulatedClock();
+    const input = { ttl: 100, refreshWindow: 40, now: () => clock.now() };
+    const skeleton = createActor(xstateSkeleton, { input, clock }).start();
+    const chart = createActor(backgroundCacheMachine, { input, clock }).start();
+    const both = (event: Parameters<typeof chart.send>[0]): void => {
+      skeleton.send(event);
+      chart.send(event);
+    };
+    const states = (): unknown[] => [skeleton.getSnapshot().value, chart.getSnapshot().value];
+    both({ type: 'seed', now: clock.now(), value: 1 });
+    expect(states()).toEqual([{ current: 'fresh' }, { current: 'fresh' }]);
+    clock.increment(60);
+    expect(states()).toEqual([{ current: 'stale' }, { current: 'stale' }]);
+    both({ type: 'get', now: clock.now(), fetch: () => 2 });
+    expect(states()).toEqual([{ refreshing: 'withPrevious' }, { refreshing: 'withPrevious' }]);
+    both({ type: 'fetch.done', flight: 1, now: clock.now(), value: 2 });
+    expect(states()).toEqual([{ current: 'fresh' }, { current: 'fresh' }]);
+    expect(skeleton.getSnapshot().context).toMatchObject({ value: 2, storedAt: 60, flight: 1 });
+    clock.increment(60);
+    expect(states()).toEqual([{ current: 'stale' }, { current: 'stale' }]);
+    clock.increment(40);
+    expect(states()).toEqual(['empty', 'empty']);
+    skeleton.stop();
+    chart.stop();
   });
 
   it('should time a cold single flight, measure heap per instance and run get/invalidate/seed cycles', async () => {

@@ -10,6 +10,8 @@ export { CacheStoppedError } from './adapter/lifecycle.js';
 export type { BackgroundCache, BackgroundCacheActor, CachePeek, GetOptions } from './adapter/createBackgroundCache.js';
 export type { BackgroundCacheOptions, CacheSettings, ResilienceOptions } from './adapter/options.js';
 export type {
+  AnyValuePersister,
+  AnyValueSharing,
   CachePersister,
   CacheSharing,
   RefreshTrigger,

@@ -49,6 +49,23 @@ export interface CachePersister<V> {
 }
 
 /**
+ * A {@link CachePersister} that keeps values of any type as they are, such as
+ * `storagePersister(key)` without `serialize` or `deserialize`. It fits a
+ * cache of any value type, and TypeScript takes that type from the cache's own
+ * options (`ttl`, `refreshWindow`, `fetch`).
+ */
+export interface AnyValuePersister {
+  /** As {@link CachePersister.load}: the saved entry, trusted to hold the cache's type. */
+  load<V>(): StoredEntry<V> | undefined;
+  /** As {@link CachePersister.save}. */
+  save<V>(entry: StoredEntry<V>): void;
+  /** As {@link CachePersister.remove}. */
+  remove(): void;
+  /** As {@link CachePersister.onError}. */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/**
  * Something that happens in the app after which the value should be checked
  * (SPEC guarantee 18): the page became visible, the network came back, the
  * router navigated. When it fires, the cache acts as a `get` with its default
@@ -121,4 +138,15 @@ export interface SharingConnection<V> {
 export interface CacheSharing<V> {
   /** Called once, when the cache is created. */
   connect(port: SharingPort<V>): SharingConnection<V>;
+}
+
+/**
+ * A {@link CacheSharing} that carries values of any type, such as
+ * `shareAcrossTabs(name)`. It fits a cache of any value type, and TypeScript
+ * takes that type from the cache's own options (`ttl`, `refreshWindow`,
+ * `fetch`).
+ */
+export interface AnyValueSharing {
+  /** As {@link CacheSharing.connect}. */
+  connect<V>(port: SharingPort<V>): SharingConnection<V>;
 }

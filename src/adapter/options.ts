@@ -71,6 +71,15 @@ export interface ResilienceOptions {
   errorTtl?: number | undefined;
 }
 
+/**
+ * `T`, which TypeScript does not infer from this position: the value type of
+ * a cache comes from `ttl`, `refreshWindow` and `fetch`, and a `persist` or
+ * `share` made without a type argument (`shareAcrossTabs('token')`) takes it
+ * from them instead of making it `unknown`. (The built-in `NoInfer` needs
+ * TypeScript 5.4.)
+ */
+type InferredElsewhere<T> = [T][T extends unknown ? 0 : never];
+
 /** Options of {@link createBackgroundCache}. */
 export interface BackgroundCacheOptions<V = unknown> extends CacheSettings, ResilienceOptions {
   /**
@@ -97,9 +106,9 @@ export interface BackgroundCacheOptions<V = unknown> extends CacheSettings, Resi
    */
   fetch?: FetchFn<V> | undefined;
   /** Keeps the value across reloads ({@link CachePersister}; `storagePersister` from `xstate-background-cache/persist`). */
-  persist?: CachePersister<V> | undefined;
+  persist?: CachePersister<InferredElsewhere<V>> | undefined;
   /** Shares one fetch and every value among caches of a name ({@link CacheSharing}; `shareAcrossTabs` from `xstate-background-cache/share`). Needs `fetch`. */
-  share?: CacheSharing<V> | undefined;
+  share?: CacheSharing<InferredElsewhere<V>> | undefined;
   /** Checks the value when these fire ({@link RefreshTrigger}; `refreshOnVisible()` from `xstate-background-cache/browser`). Needs `fetch`. */
   refreshOn?: readonly RefreshTrigger[] | undefined;
 }

@@ -8,4 +8,4 @@
 
 export { storagePersister, STORAGE_FORMAT_VERSION } from './storagePersister.js';
 export type { StorageLike, StoragePersister, StoragePersisterOptions } from './storagePersister.js';
-export type { CachePersister, StoredEntry } from '../adapter/extensions.js';
+export type { AnyValuePersister, CachePersister, StoredEntry } from '../adapter/extensions.js';

@@ -1,4 +1,4 @@
-import type { CachePersister, StoredEntry } from '../adapter/extensions.js';
+import type { AnyValuePersister, CachePersister, StoredEntry } from '../adapter/extensions.js';
 
 /**
  * What {@link storagePersister} needs of a storage: `localStorage`,
@@ -96,10 +96,20 @@ const isEnvelope = (data: unknown): data is Envelope =>
  *   });
  *   cache.tryGet(); // the saved schema, at once, while fresh
  *
+ * Without `serialize` and `deserialize` it keeps values as they are, and fits
+ * a cache of any value type (TypeScript takes the type from the cache's
+ * options); with either, its value type is theirs.
+ *
  * @param key The storage key the entry is kept under (one key per cache).
  * @param options Where and how; see {@link StoragePersisterOptions}.
  * @throws TypeError when `key` is not a string.
  */
+export function storagePersister(
+  key: string,
+  options?: StoragePersisterOptions<unknown> & { serialize?: undefined; deserialize?: undefined },
+): AnyValuePersister;
+/** {@inheritDoc storagePersister} */
+export function storagePersister<V>(key: string, options?: StoragePersisterOptions<V>): StoragePersister<V>;
 export function storagePersister<V>(key: string, options: StoragePersisterOptions<V> = {}): StoragePersister<V> {
   if (typeof key !== 'string') throw new TypeError(`Expected \`key\` to be a string, got ${typeof key}`);
   const { storage, serialize, deserialize, onError } = options;

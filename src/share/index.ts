@@ -7,4 +7,10 @@
  */
 
 export { shareAcrossTabs } from './shareAcrossTabs.js';
-export type { CacheSharing, SharingConnection, SharingPort, StoredEntry } from '../adapter/extensions.js';
+export type {
+  AnyValueSharing,
+  CacheSharing,
+  SharingConnection,
+  SharingPort,
+  StoredEntry,
+} from '../adapter/extensions.js';

@@ -5,7 +5,13 @@
  * carries what the caches store, drop and fail with. Where either is missing
  * (Node, old browsers) each cache works alone.
  */
-import type { CacheSharing, SharingConnection, SharingPort, StoredEntry } from '../adapter/extensions.js';
+import type {
+  AnyValueSharing,
+  CacheSharing,
+  SharingConnection,
+  SharingPort,
+  StoredEntry,
+} from '../adapter/extensions.js';
 
 /**
  * Ms a cache waits for the lock in one request before it asks again. A page
@@ -131,9 +137,12 @@ const uncloneable = (reason: unknown): Error => {
  *   });
  *
  * @param name The name the caches share: the lock's and the channel's (prefixed with `xstate-background-cache:`).
- * @returns The {@link CacheSharing} to pass as `share`.
+ * @returns The {@link CacheSharing} to pass as `share`, for a cache of any value type.
  */
-export function shareAcrossTabs<V>(name: string): CacheSharing<V> {
+export function shareAcrossTabs(name: string): AnyValueSharing;
+/** {@inheritDoc shareAcrossTabs} */
+export function shareAcrossTabs<V>(name: string): CacheSharing<V>;
+export function shareAcrossTabs(name: string): AnyValueSharing {
   return { connect: (port) => connect(`xstate-background-cache:${name}`, port) };
 }
 

@@ -157,6 +157,18 @@ export type FlightCommand<V = unknown> =
   | { readonly type: 'flight.fail'; readonly flight: number; readonly reason: unknown }
   | { readonly type: 'flight.release'; readonly flight: number };
 
+/** A state of the chart as a dotted path (`'current.fresh'`), as the React hooks report it. */
+export type CacheStateName =
+  | 'empty'
+  | 'failed'
+  | 'current.fresh'
+  | 'current.stale'
+  | 'current.backingOff'
+  | 'refreshing.withPrevious'
+  | 'refreshing.withoutPrevious'
+  | 'retrying.withPrevious'
+  | 'retrying.withoutPrevious';
+
 /** An event from a caller or the runner: every one of them carries its time but `invalidate`. */
 type TimedEvent = { type: string; now?: number };
 

@@ -8,18 +8,9 @@
  */
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { CachePeek } from '../adapter/createBackgroundCache.js';
+import type { CacheStateName } from '../machine/backgroundCacheMachine.js';
 
-/** The chart's state as a dotted path, as the hooks report it. */
-export type CacheStateName =
-  | 'empty'
-  | 'failed'
-  | 'current.fresh'
-  | 'current.stale'
-  | 'current.backingOff'
-  | 'refreshing.withPrevious'
-  | 'refreshing.withoutPrevious'
-  | 'retrying.withPrevious'
-  | 'retrying.withoutPrevious';
+export type { CacheStateName };
 
 /** What the hooks use of a cache's actor: `subscribe` and `getSnapshot`, as every XState actor has them. */
 export interface ObservableCacheActor {

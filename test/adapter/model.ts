@@ -32,18 +32,10 @@
  *   `peek().error` is the last failed attempt's reason until a value is stored
  *   (an `invalidate` keeps it).
  */
+import type { CacheStateName } from '../../src/machine/backgroundCacheMachine.js';
 
 /** The chart states of the SPEC's two state tables. */
-export type ModelStateName =
-  | 'empty'
-  | 'failed'
-  | 'current.fresh'
-  | 'current.stale'
-  | 'current.backingOff'
-  | 'refreshing.withPrevious'
-  | 'refreshing.withoutPrevious'
-  | 'retrying.withPrevious'
-  | 'retrying.withoutPrevious';
+export type ModelStateName = CacheStateName;
 
 /**
  * Why something failed, as the model knows it. Each object stands for one

@@ -1,5 +1,6 @@
 import { createContext } from 'node:vm';
-import type { CacheClock } from '../src/index.js';
+import { createBackgroundCache } from '../src/index.js';
+import type { BackgroundCacheOptions, CacheClock } from '../src/index.js';
 
 /** A promise with its settle functions outside (p-defer style). */
 export interface Deferred<T> {
@@ -127,6 +128,19 @@ export function stateOf(actor: { getSnapshot(): { value: unknown } }): string {
   if (typeof value === 'string') return value;
   const [parent, child] = Object.entries(value as Record<string, string>)[0]!;
   return `${parent}.${child}`;
+}
+
+/**
+ * A cache of strings on a {@link ManualClock}, whose default fetch is a
+ * {@link controlledFetch}; `state()` is its chart state as a dotted path.
+ */
+export function controlledCache(
+  options: Partial<BackgroundCacheOptions<string>> & Pick<BackgroundCacheOptions<string>, 'ttl' | 'refreshWindow'>,
+) {
+  const clock = new ManualClock();
+  const fetch = controlledFetch<string>();
+  const cache = createBackgroundCache<string>({ clock, fetch, ...options });
+  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
 }
 
 /** Whether `promise` has settled after pending callbacks ran. */

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CacheStoppedError, createBackgroundCache } from '../../src/index.js';
 import type { BackgroundCacheOptions, CachePersister, CacheSharing, StoredEntry } from '../../src/index.js';
-import { controlledFetch, flush, ManualClock, stateOf } from '../helpers.js';
+import { controlledCache, flush, ManualClock } from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
@@ -21,12 +21,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
-  const clock = new ManualClock();
-  const fetch = controlledFetch<string>();
-  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
-  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
-}
+const setup = (options: Partial<BackgroundCacheOptions<string>> = {}) =>
+  controlledCache({ ttl: TTL, refreshWindow: WINDOW, ...options });
 
 /** A sharing stand-in that records what the cache asks of it; `attempt` answers each fetch. */
 function recordingSharing(attempt: CacheSharingFetch = (fetch, signal) => fetch(signal).then(entryNow)) {

@@ -9,17 +9,12 @@
  * `supersededAttemptsTimeOut`.
  */
 import { describe, expect, it } from 'vitest';
-import { createBackgroundCache } from '../../src/index.js';
 import type { BackgroundCacheOptions } from '../../src/index.js';
 import { run } from './differential.js';
-import { controlledFetch, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
+import { controlledCache, flush, isSettled } from '../helpers.js';
 
-function setup(options: Partial<BackgroundCacheOptions<string>>) {
-  const clock = new ManualClock();
-  const fetch = controlledFetch<string>();
-  const cache = createBackgroundCache<string>({ ttl: 10, refreshWindow: 4, clock, fetch, ...options });
-  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
-}
+const setup = (options: Partial<BackgroundCacheOptions<string>>) =>
+  controlledCache({ ttl: 10, refreshWindow: 4, ...options });
 
 describe('F1: a wait armed by a late timer is as late as that timer', () => {
   // SPEC: each delayed row fires when its moment comes ("age reaches ttl",

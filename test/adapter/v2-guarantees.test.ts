@@ -14,17 +14,21 @@ import type {
   SharingPort,
   StoredEntry,
 } from '../../src/index.js';
-import { controlledFetch, flush, isSettled, ManualClock, stateOf, watchStrayErrors } from '../helpers.js';
+import {
+  controlledCache,
+  controlledFetch,
+  flush,
+  isSettled,
+  ManualClock,
+  stateOf,
+  watchStrayErrors,
+} from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
 
-function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
-  const clock = new ManualClock();
-  const fetch = controlledFetch<string>();
-  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
-  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
-}
+const setup = (options: Partial<BackgroundCacheOptions<string>> = {}) =>
+  controlledCache({ ttl: TTL, refreshWindow: WINDOW, ...options });
 
 describe('guarantee 11: lifetimes follow the value', () => {
   interface Token {

@@ -6,22 +6,18 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
-import { backgroundCacheMachine, createBackgroundCache } from '../../src/index.js';
+import { backgroundCacheMachine } from '../../src/index.js';
 import { FlightRunner } from '../../src/machine/flights.js';
 import type { AttemptResult } from '../../src/machine/flights.js';
 import type { BackgroundCacheInput, BackgroundCacheOptions } from '../../src/index.js';
-import { controlledFetch, defer, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
+import { controlledCache, defer, flush, isSettled, stateOf } from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
 const FRESH_FOR = TTL - WINDOW;
 
-function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
-  const clock = new ManualClock();
-  const fetch = controlledFetch<string>();
-  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
-  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
-}
+const setup = (options: Partial<BackgroundCacheOptions<string>> = {}) =>
+  controlledCache({ ttl: TTL, refreshWindow: WINDOW, ...options });
 
 /** Fails the attempt in flight, then returns after how many ms the next attempt started. */
 async function delayBeforeNextAttempt(

@@ -6,18 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import { createBackgroundCache } from '../../src/index.js';
 import type { BackgroundCacheOptions } from '../../src/index.js';
-import { controlledFetch, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
+import { controlledCache, flush, isSettled, ManualClock, stateOf } from '../helpers.js';
 
 const TTL = 10_000;
 const WINDOW = 4_000;
 const FRESH_FOR = TTL - WINDOW;
 
-function setup(options: Partial<BackgroundCacheOptions<string>> = {}) {
-  const clock = new ManualClock();
-  const fetch = controlledFetch<string>();
-  const cache = createBackgroundCache<string>({ ttl: TTL, refreshWindow: WINDOW, clock, fetch, ...options });
-  return { clock, fetch, cache, state: () => stateOf(cache.actor) };
-}
+const setup = (options: Partial<BackgroundCacheOptions<string>> = {}) =>
+  controlledCache({ ttl: TTL, refreshWindow: WINDOW, ...options });
 
 /** A cache holding `v1` stored at time 0, now `age` ms old. */
 function holding(age: number, options: Partial<BackgroundCacheOptions<string>> = {}) {

@@ -17,6 +17,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, CDPSession, Page } from 'playwright-core';
 import { ERROR_TTL, KEY, TTL, WINDOW } from './persist/constants.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
+import { Tally } from './tally.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Bounds each wait for the page; generous, for a loaded machine. No assertion depends on it. */
@@ -377,8 +378,7 @@ const steps: [string, (run: Run) => Promise<void>][] = [
 async function main(): Promise<number> {
   const server = await startServer(await bundlePage());
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  let passed = 0;
-  let failed = 0;
+  const tally = new Tally();
   try {
     const context = await browser.newContext();
     await context.clock.setFixedTime(T0);
@@ -398,29 +398,14 @@ async function main(): Promise<number> {
       url: server.url,
     };
     for (const [name, step] of steps) {
-      try {
-        await step(run);
-        passed++;
-        console.log(`  ✓ ${name}`);
-      } catch (error) {
-        failed++;
-        console.log(`  ✗ ${name}\n      ${error instanceof Error ? error.message : String(error)}`);
-        break;
-      }
+      if (!(await tally.check(name, () => step(run)))) break;
     }
-    if (problems.length) {
-      failed++;
-      console.log(`  ✗ no page errors\n      ${problems.join('\n      ')}`);
-    } else {
-      passed++;
-      console.log('  ✓ no page errors');
-    }
+    tally.none('no page errors', problems);
   } finally {
     await browser.close();
     await server.close();
   }
-  console.log(`browser (persist, refreshOn): ${passed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  return tally.summary('browser (persist, refreshOn)');
 }
 
 process.exitCode = await main();

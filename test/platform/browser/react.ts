@@ -16,6 +16,7 @@ import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { build as viteBuild, preview } from 'vite';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
+import { Tally } from './tally.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const RESULTS = `${ROOT}test-results/`;
@@ -256,8 +257,7 @@ async function servePage(): Promise<{ url: string; close: () => Promise<void> }>
 async function main(): Promise<number> {
   const served = await servePage();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  let passed = 0;
-  let failed = 0;
+  const tally = new Tally();
   let skipped = 0;
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
@@ -280,28 +280,16 @@ async function main(): Promise<number> {
         console.log(`  - ${name}\n      SKIPPED: ${need.missing}`);
         continue;
       }
-      try {
-        await step(page);
-        passed++;
-        console.log(`  ✓ ${name}`);
-      } catch (error) {
-        failed++;
-        console.log(`  ✗ ${name}\n      ${error instanceof Error ? error.message : String(error)}`);
-      }
+      await tally.check(name, () => step(page));
     }
     // React reports an error caught by a boundary on the console: that one is expected.
     const unexpected = errors.filter((error) => !error.includes('503 Service Unavailable'));
-    if (unexpected.length) {
-      failed++;
-      console.log(`  ✗ no console errors\n      ${unexpected.join('\n      ')}`);
-    } else {
-      passed++;
-      console.log('  ✓ no console errors (but the error boundary’s own report)');
-    }
+    tally.none('no console errors (but the error boundary’s own report)', unexpected);
     for (const line of measured) console.log(`  measured: ${line}`);
 
-    if (features.keyedV2 || process.env['REACT_KEYED']) failed += await screenshotExample(page);
-    else {
+    if (features.keyedV2 || process.env['REACT_KEYED']) {
+      await tally.check('example app (examples/react)', () => screenshotExample(page));
+    } else {
       skipped++;
       console.log("  - example app (examples/react)\n      SKIPPED: its users list needs the keyed cache's v2 surface");
     }
@@ -309,12 +297,11 @@ async function main(): Promise<number> {
     await browser.close();
     await served.close();
   }
-  console.log(`react: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return failed ? 1 : 0;
+  return tally.summary('react', skipped ? `, ${skipped} skipped` : '');
 }
 
 /** Builds examples/react with Vite, opens it, waits for every panel to show a value, saves a screenshot. */
-async function screenshotExample(page: Page): Promise<number> {
+async function screenshotExample(page: Page): Promise<void> {
   await viteBuild({ configFile: EXAMPLE_CONFIG });
   const server = await preview({ configFile: EXAMPLE_CONFIG, preview: { host: '127.0.0.1', port: 0 } });
   try {
@@ -330,11 +317,7 @@ async function screenshotExample(page: Page): Promise<number> {
     expectEqual(named.filter((name) => name.includes('#')).length, 20, 'user rows showing a name');
     expectEqual(errors, [], 'page errors');
     const counts = await page.locator('#render-counts').textContent();
-    console.log(`  ✓ example app (examples/react) screenshot: test-results/react-example.png; ${counts}`);
-    return 0;
-  } catch (error) {
-    console.log(`  ✗ example app\n      ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    console.log(`  screenshot: test-results/react-example.png; ${counts}`);
   } finally {
     await new Promise<void>((closed) => server.httpServer.close(() => closed()));
   }

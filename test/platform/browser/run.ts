@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { backgroundCacheMachine } from '../../../src/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
+import { Tally } from './tally.js';
 
 const CONFIG = fileURLToPath(new URL('../../../examples/browser/vite.config.ts', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../test-results/', import.meta.url));
@@ -201,8 +202,7 @@ async function main(): Promise<number> {
   const baseUrl = server.resolvedUrls?.local[0];
   if (!baseUrl) throw new Error('vite preview did not report its URL');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  let passed = 0;
-  let failed = 0;
+  const tally = new Tally();
   try {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     // The Stately inspector's page is stubbed: the test runs offline.
@@ -218,15 +218,7 @@ async function main(): Promise<number> {
 
     await page.goto(`${baseUrl}${QUERY}`);
     for (const [name, step] of steps) {
-      try {
-        await step(page);
-        passed++;
-        console.log(`  ✓ ${name}`);
-      } catch (error) {
-        failed++;
-        console.log(`  ✗ ${name}\n      ${error instanceof Error ? error.message : String(error)}`);
-        break;
-      }
+      if (!(await tally.check(name, () => step(page)))) break;
     }
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: `${RESULTS}browser-page.png`, fullPage: true });
@@ -240,27 +232,14 @@ async function main(): Promise<number> {
     await advance(page, LATENCY.fast);
     await expectState(page, 'current.fresh');
     const settings = await page.locator('#settings').textContent();
-    if (!settings?.includes('streaming to the Stately inspector')) {
-      failed++;
-      console.log(`  ✗ ?inspect connects the Stately inspector: the page says ${JSON.stringify(settings)}`);
-    } else {
-      passed++;
-      console.log('  ✓ ?inspect connects the Stately inspector');
-    }
-
-    if (errors.length) {
-      failed++;
-      console.log(`  ✗ no console errors\n      ${errors.join('\n      ')}`);
-    } else {
-      passed++;
-      console.log('  ✓ no console errors');
-    }
+    if (settings?.includes('streaming to the Stately inspector')) tally.pass('?inspect connects the Stately inspector');
+    else tally.fail('?inspect connects the Stately inspector', `the page says ${JSON.stringify(settings)}`);
+    tally.none('no console errors', errors);
   } finally {
     await browser.close();
     await server.close();
   }
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  return failed ? 1 : 0;
+  return tally.summary('browser');
 }
 
 process.exitCode = await main();

@@ -31,6 +31,7 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { PageConfig } from './share-page.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.js';
+import { Tally } from './tally.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('./share-page.ts', import.meta.url));
 /** The bound for "another takes over within a second". */
@@ -449,34 +450,17 @@ async function main(): Promise<number> {
     loggedIn: new Set(),
     numbers: {},
   };
-  let passed = 0;
-  let failed = 0;
+  const tally = new Tally();
   try {
-    for (const [name, step] of steps) {
-      try {
-        await step(run);
-        passed++;
-        console.log(`  ✓ ${name}`);
-      } catch (error) {
-        failed++;
-        console.log(`  ✗ ${name}\n      ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    if (run.errors.length) {
-      failed++;
-      console.log(`  ✗ no page errors\n      ${run.errors.join('\n      ')}`);
-    } else {
-      passed++;
-      console.log('  ✓ no page errors');
-    }
+    for (const [name, step] of steps) await tally.check(name, () => step(run));
+    tally.none('no page errors', run.errors);
   } finally {
     await browser.close();
     await server.close();
   }
   console.log('  measured:');
   for (const [what, value] of Object.entries(run.numbers)) console.log(`    ${what}: ${value}`);
-  console.log(`share (browser): ${passed} passed, ${failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return failed ? 1 : 0;
+  return tally.summary('share (browser)', ` in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 process.exitCode = await main();

@@ -3,12 +3,10 @@
 // there is no browser, and that the main entry's module graph reaches neither.
 // Run after `npm run build`.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createBackgroundCache } from 'xstate-background-cache';
 import { refreshOnOnline, refreshOnVisible } from 'xstate-background-cache/browser';
 import { STORAGE_FORMAT_VERSION, storagePersister } from 'xstate-background-cache/persist';
+import { distModuleGraph } from './dist-module-graph.mjs';
 
 const items = new Map();
 const storage = {
@@ -48,18 +46,7 @@ assert.deepEqual(cache.tryGet(), { n: 2 });
 assert.deepEqual(JSON.parse(items.get('dist-check')).value, { n: 2 });
 cache.stop();
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const files = new Set();
-const visit = async (file) => {
-  if (files.has(file)) return;
-  files.add(file);
-  const source = await readFile(file, 'utf8');
-  for (const [, specifier] of source.matchAll(/(?:from|import)\s*['"]([^'"]+)['"]/g)) {
-    if (specifier.startsWith('.')) await visit(join(dirname(file), specifier));
-  }
-};
-await visit(join(dist, 'index.js'));
-const reached = [...files].map((file) => relative(dist, file));
+const { files: reached } = await distModuleGraph();
 assert.deepEqual(
   reached.filter((file) => file.startsWith('persist') || file.startsWith('browser') || file.startsWith('share')),
   [],

@@ -3,33 +3,12 @@
 // and checks that the main entry's module graph never reaches the testing
 // entry or xstate/graph. Run after `npm run build`.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { combinedCoverage, createCacheTestHarness, getCachePaths } from 'xstate-background-cache/testing';
-
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-
-/** Every module the built main entry imports, transitively: relative files and bare specifiers. */
-async function moduleGraph(entry) {
-  const files = new Set();
-  const bare = new Set();
-  const visit = async (file) => {
-    if (files.has(file)) return;
-    files.add(file);
-    const source = await readFile(file, 'utf8');
-    for (const [, specifier] of source.matchAll(/(?:from|import)\s*['"]([^'"]+)['"]/g)) {
-      if (specifier.startsWith('.')) await visit(join(dirname(file), specifier));
-      else bare.add(specifier);
-    }
-  };
-  await visit(entry);
-  return { files: [...files].map((file) => relative(dist, file)), bare: [...bare] };
-}
+import { distModuleGraph } from './dist-module-graph.mjs';
 
 test('the main entry reaches neither the testing entry nor xstate/graph', async () => {
-  const { files, bare } = await moduleGraph(join(dist, 'index.js'));
+  const { files, bare } = await distModuleGraph();
   assert.ok(files.length > 1, 'the walk found the main entry modules');
   assert.deepEqual(
     files.filter((file) => file.startsWith('testing')),
